@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every alpsim subcommand lives in the package that owns it; each package exports a
+ * `register…Commands(program)` function and adds one line here.
+ */
+export function registerAll(program: Command): void {
+  void program;
+}

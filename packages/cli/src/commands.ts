@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerPkiCommands } from '@alpsim/pki';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -6,4 +7,5 @@ import type { Command } from 'commander';
  */
 export function registerAll(program: Command): void {
   void program;
+  registerPkiCommands(program);
 }

@@ -42,7 +42,10 @@ export class ProblemList {
   }
   throwIfAny(): void {
     if (this.problems.length === 0) return;
-    const lines = this.problems.map(formatProblem);
+    const sorted = [...this.problems].sort(
+      (a, b) => a.pos.file.localeCompare(b.pos.file) || a.pos.line - b.pos.line || a.pos.col - b.pos.col,
+    );
+    const lines = sorted.map(formatProblem);
     throw new ScenarioError(lines.length === 1 ? lines[0] : `invalid scenario:\n  ${lines.join('\n  ')}`);
   }
 }

@@ -1,0 +1,172 @@
+// HTTP decoder filters, run in listener order on each request's headers: ext_authz, pass-through
+// filters, and the terminal router (forwarding to the upstream cluster with undici).
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import type { Dispatcher } from 'undici';
+import type { AuthzClient } from './authz-client';
+import { httpCheckRequest, type ConnectionInfo, type HttpAttributes } from './check-request';
+import type { RouteSpec } from './lds';
+import type { AuthzVerdict, Counters, LogSink } from './observability';
+
+export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** One request travelling through the filter chain (Envoy's ActiveStream). */
+export interface ActiveStream {
+  readonly listener: string;
+  readonly conn: ConnectionInfo;
+  readonly attrs: HttpAttributes;
+  /** request headers to send upstream (lower-case; HCM additions applied, pseudo-headers removed) */
+  readonly upstreamHeaders: Record<string, string | string[]>;
+  readonly route: RouteSpec | undefined;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
+  readonly startedAt: number;
+  verdict: AuthzVerdict;
+  responseFlags: string;
+  /** registered by filters with pending work; called if the downstream resets first */
+  onReset(cancel: () => void): void;
+  readonly reset: boolean;
+}
+
+export type FilterStatus = 'continue' | 'stop';
+
+export interface HttpFilter {
+  readonly name: string;
+  decodeHeaders(stream: ActiveStream): Promise<FilterStatus> | FilterStatus;
+}
+
+export interface FilterEnv {
+  counters: Counters;
+  log: LogSink;
+  /** send a local reply (Envoy's sendLocalReply) and finish the stream */
+  localReply(stream: ActiveStream, status: number, body?: string, flags?: string): void;
+}
+
+export interface ExtAuthzSettings {
+  client: AuthzClient;
+  timeoutMs: number;
+  failureModeAllow: boolean;
+  /** 'modern': honour denied_response status/body (v2alpha June 2018+); '2018': read status.code only */
+  compat: '2018' | 'modern';
+}
+
+export class ExtAuthzHttpFilter implements HttpFilter {
+  constructor(readonly name: string, private readonly settings: ExtAuthzSettings, private readonly env: FilterEnv) {}
+
+  async decodeHeaders(stream: ActiveStream): Promise<FilterStatus> {
+    const { counters, log } = this.env;
+    // 2018 Envoy: no route (or no route entry / unknown cluster) ⇒ no check, the request continues.
+    if (!stream.route) { stream.verdict = 'skipped_no_route'; return 'continue'; }
+    const { client, timeoutMs, failureModeAllow, compat } = this.settings;
+    const pending = client.check(httpCheckRequest(stream.conn, stream.attrs, compat === 'modern'), timeoutMs);
+    stream.onReset(() => pending.cancel());
+    const outcome = await pending.promise;
+    if (stream.reset) return 'stop';
+    counters.inc('ext_authz.total', stream.listener);
+    switch (outcome.kind) {
+      case 'ok':
+        counters.inc('ext_authz.ok', stream.listener);
+        stream.verdict = 'ok';
+        return 'continue';
+      case 'denied': {
+        counters.inc('ext_authz.denied', stream.listener);
+        stream.verdict = 'denied';
+        const denied = compat === 'modern' ? outcome.response.deniedResponse : undefined;
+        const status = denied?.status?.code && denied.status.code > 0 ? denied.status.code : 403;
+        this.env.localReply(stream, status, denied?.body ?? '', 'UAEX');
+        return 'stop';
+      }
+      case 'error':
+        counters.inc('ext_authz.error', stream.listener);
+        log.event('authz', `Check on ${client.clusterName} (unix://${client.socketPath} ${client.path}) failed: ${outcome.detail}` +
+          (failureModeAllow ? ' (failure_mode_allow: request continues)' : ' (request denied with 403)'), stream.listener);
+        if (failureModeAllow) {
+          counters.inc('ext_authz.failure_mode_allowed', stream.listener);
+          stream.verdict = 'failure_mode_allowed';
+          return 'continue';
+        }
+        stream.verdict = 'error';
+        this.env.localReply(stream, 403, '', 'UAEX');
+        return 'stop';
+    }
+  }
+}
+
+/** mixer, cors, istio_authn and friends: their data-plane effect is not simulated. */
+export class PassThroughFilter implements HttpFilter {
+  constructor(readonly name: string) {}
+  decodeHeaders(): FilterStatus { return 'continue'; }
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'http2-settings', 'trailer']);
+
+export function stripHopByHop(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || k.startsWith(':')) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export class RouterFilter implements HttpFilter {
+  constructor(
+    readonly name: string,
+    private readonly upstream: (cluster: string) => Dispatcher | undefined,
+    private readonly env: FilterEnv,
+  ) {}
+
+  async decodeHeaders(stream: ActiveStream): Promise<FilterStatus> {
+    const { counters, log } = this.env;
+    if (!stream.route) {
+      this.env.localReply(stream, 404, '', 'NR');
+      return 'stop';
+    }
+    const cluster = stream.route.cluster;
+    const dispatcher = this.upstream(cluster);
+    if (!dispatcher) {
+      log.event('upstream', `route cluster ${cluster} is unknown`, stream.listener);
+      this.env.localReply(stream, 503, 'no healthy upstream', 'UH');
+      return 'stop';
+    }
+    const req = stream.req;
+    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
+      || req.headers['transfer-encoding'] !== undefined
+      || ('stream' in req && !(req.stream as http2.ServerHttp2Stream & { endAfterHeaders?: boolean }).endAfterHeaders);
+    const sentAt = Date.now();
+    let upstreamResponse: Dispatcher.ResponseData;
+    try {
+      upstreamResponse = await dispatcher.request({
+        origin: undefined as unknown as string,
+        path: stream.attrs.path,
+        method: stream.attrs.method as Dispatcher.HttpMethod,
+        headers: stream.upstreamHeaders,
+        body: hasBody ? (req as NodeJS.ReadableStream as import('node:stream').Readable) : undefined,
+      } as Dispatcher.RequestOptions);
+    } catch (err) {
+      if (stream.reset) return 'stop';
+      counters.inc('upstream_cx_connect_fail', stream.listener);
+      log.event('upstream', `request to cluster ${cluster} failed: ${(err as Error).message}`, stream.listener);
+      this.env.localReply(stream, 503, 'upstream connect error or disconnect/reset before headers', 'UF');
+      return 'stop';
+    }
+    const status = upstreamResponse.statusCode;
+    counters.inc(`upstream_rq_${status}`, stream.listener);
+    counters.inc(`upstream_rq_${Math.floor(status / 100)}xx`, stream.listener);
+    counters.inc('upstream_rq_completed', stream.listener);
+    const headers = stripHopByHop(upstreamResponse.headers);
+    // Envoy overwrites the server header and reports upstream time.
+    headers.server = 'envoy';
+    headers['x-envoy-upstream-service-time'] = String(Date.now() - sentAt);
+    const res = stream.res;
+    if (stream.reset) { upstreamResponse.body.destroy(); return 'stop'; }
+    (res as http.ServerResponse).writeHead(status, headers);
+    await new Promise<void>((resolve) => {
+      upstreamResponse.body.on('error', () => { res.destroy(); resolve(); });
+      res.on('close', resolve);
+      upstreamResponse.body.pipe(res as NodeJS.WritableStream);
+    });
+    return 'stop';
+  }
+}

@@ -1,0 +1,127 @@
+// Certificate identity as Envoy reads it: principal = first URI SAN, else the RFC 2253 subject; plus the
+// X.509-SVID rules alpsim's listeners enforce on client certificates.
+import { X509Certificate } from 'node:crypto';
+
+export interface SubjectAltName { type: string; value: string }
+
+/**
+ * Split Node's `subjectAltName` text ("URI:spiffe://a, DNS:b"). Node JSON-quotes a value that contains
+ * a separator or quote, so such a value is read back with JSON.parse.
+ */
+export function parseSubjectAltNames(text: string | undefined): SubjectAltName[] {
+  const names: SubjectAltName[] = [];
+  if (!text) return names;
+  let i = 0;
+  while (i < text.length) {
+    const colon = text.indexOf(':', i);
+    if (colon < 0) break;
+    const type = text.slice(i, colon).trim();
+    let value: string;
+    let next: number;
+    if (text[colon + 1] === '"') {
+      // JSON string: find its closing quote honouring escapes.
+      let j = colon + 2;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      value = JSON.parse(text.slice(colon + 1, j + 1)) as string;
+      next = text.indexOf(', ', j);
+    } else {
+      next = text.indexOf(', ', colon);
+      value = text.slice(colon + 1, next < 0 ? undefined : next);
+    }
+    names.push({ type, value });
+    if (next < 0) break;
+    i = next + 2;
+  }
+  return names;
+}
+
+export function uriSans(cert: X509Certificate): string[] {
+  return parseSubjectAltNames(cert.subjectAltName).filter((n) => n.type === 'URI').map((n) => n.value);
+}
+
+/** RFC 2253 rendering of Node's multi-line subject (most specific RDN first, specials escaped), as OpenSSL's XN_FLAG_RFC2253. */
+export function rfc2253Subject(cert: X509Certificate): string {
+  const rdns = cert.subject.split('\n').filter(Boolean).map((line) => {
+    const eq = line.indexOf('=');
+    const key = line.slice(0, eq);
+    let value = line.slice(eq + 1).replace(/([,+"\\<>;])/g, '\\$1');
+    if (value.startsWith('#') || value.startsWith(' ')) value = `\\${value}`;
+    if (value.endsWith(' ')) value = `${value.slice(0, -1)}\\ `;
+    return `${key}=${value}`;
+  });
+  return rdns.reverse().join(',');
+}
+
+/** Envoy's principal for a peer or local certificate (2018 order: URI SAN, then subject). */
+export function principalOf(cert: X509Certificate | undefined): string {
+  if (!cert) return '';
+  const uris = uriSans(cert);
+  return uris.length > 0 ? uris[0] : rfc2253Subject(cert);
+}
+
+export function certificateFromPem(pem: string): X509Certificate {
+  return new X509Certificate(pem);
+}
+
+const SPIFFE_ID = /^spiffe:\/\/([a-z0-9._-]+)((?:\/[A-Za-z0-9._-]+)+)$/;
+
+/** Why a SPIFFE ID is malformed, or undefined when it is a valid workload (non-root) SPIFFE ID. */
+export function spiffeIdProblem(uri: string): string | undefined {
+  if (!/^spiffe:\/\//i.test(uri)) return `URI SAN ${JSON.stringify(uri)} is not a SPIFFE ID (scheme must be spiffe://)`;
+  const m = SPIFFE_ID.exec(uri);
+  if (!m) return `URI SAN ${JSON.stringify(uri)} is not a valid SPIFFE ID (lower-case trust domain, non-empty path of [A-Za-z0-9._-] segments)`;
+  if (m[2].split('/').some((seg) => seg === '.' || seg === '..')) return `URI SAN ${JSON.stringify(uri)} has a "." or ".." path segment`;
+  return undefined;
+}
+
+export type ClientCertPolicy = 'svid' | 'envoy';
+
+export interface PeerVerdict {
+  ok: boolean;
+  /** Envoy stat that a rejection charges: ssl.fail_verify_no_cert / ssl.fail_verify_error / ssl.fail_verify_san */
+  stat?: string;
+  reason?: string;
+  principal: string;
+}
+
+/** Human text for OpenSSL's verification codes that Node reports in `authorizationError`. */
+const VERIFY_ERRORS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'client certificate has expired',
+  CERT_NOT_YET_VALID: 'client certificate is not yet valid',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate is not signed by the trusted root (unknown issuer)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate chain does not lead to the trusted root (unknown issuer)',
+  UNABLE_TO_GET_ISSUER_CERT: 'client certificate chain does not lead to the trusted root (unknown issuer)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chain ends in a self-signed root that is not the trusted root',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not the trusted root',
+  CERT_SIGNATURE_FAILURE: 'client certificate signature does not verify',
+  INVALID_CA: 'an issuer in the client certificate chain is not a CA',
+  CERT_REVOKED: 'client certificate is revoked',
+};
+
+/**
+ * Judge a TLS client: chain verification result (from Node/OpenSSL against the listener's root) plus,
+ * with policy 'svid', the X.509-SVID rules (exactly one URI SAN, a SPIFFE ID with a path, not a CA).
+ * Policy 'envoy' accepts any chain-verified certificate as 2018 Envoy did (principal may be a subject).
+ */
+export function judgeClientCertificate(
+  cert: X509Certificate | undefined,
+  authorized: boolean,
+  authorizationError: string | undefined,
+  policy: ClientCertPolicy,
+): PeerVerdict {
+  if (!cert) return { ok: false, stat: 'ssl.fail_verify_no_cert', reason: 'client presented no certificate (mTLS required)', principal: '' };
+  const principal = principalOf(cert);
+  if (!authorized) {
+    const code = authorizationError ?? 'UNKNOWN';
+    const text = VERIFY_ERRORS[code] ?? 'client certificate failed verification against the trusted root';
+    return { ok: false, stat: 'ssl.fail_verify_error', reason: `${text} (${code})`, principal };
+  }
+  if (policy === 'envoy') return { ok: true, principal };
+  const uris = uriSans(cert);
+  if (uris.length === 0) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate has no URI SAN (subject ${JSON.stringify(rfc2253Subject(cert))}); an X.509-SVID carries its SPIFFE ID as exactly one URI SAN`, principal };
+  if (uris.length > 1) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate has ${uris.length} URI SANs (${uris.join(', ')}); an X.509-SVID must have exactly one`, principal };
+  const problem = spiffeIdProblem(uris[0]);
+  if (problem) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate ${problem}`, principal };
+  if (cert.ca) return { ok: false, stat: 'ssl.fail_verify_san', reason: 'client certificate is a CA certificate (X.509-SVID leaves must have cA=false)', principal };
+  return { ok: true, principal };
+}

@@ -1,0 +1,126 @@
+// One bound listener: TLS termination with a required, verified client certificate (when the LDS
+// listener has an ssl_context), mapping of the loopback socket to scenario addresses, then hand-off to
+// the listener's network filter chain (HTTP connection manager or TCP chain).
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ConnectionInfo } from './check-request';
+import { judgeClientCertificate, type ClientCertPolicy } from './identity';
+import type { ListenerSpec, ScenarioAddress } from './lds';
+import type { Counters, LogSink } from './observability';
+
+export interface SidecarCerts { certChainPem: string; keyPem: string; rootCertPem: string }
+
+export interface NetworkChain { handleConnection(socket: net.Socket, conn: ConnectionInfo): void; close(): void }
+
+export interface ListenerOptions {
+  spec: ListenerSpec;
+  bindHost: string;
+  bindPort: number;
+  certs?: SidecarCerts;
+  /** principal of this sidecar's own certificate (destination.principal) */
+  localPrincipal: string;
+  clientCertPolicy: ClientCertPolicy;
+  /** loopback address of a connecting peer → its scenario IP */
+  peerIp: (remoteAddress: string) => string;
+  chain: NetworkChain;
+  counters: Counters;
+  log: LogSink;
+}
+
+/** Friendly text for errors raised before/while the TLS handshake runs. */
+function describeTlsClientError(err: Error & { code?: string }): string {
+  const code = err.code ?? '';
+  if (code === 'ERR_SSL_HTTP_REQUEST' || /http request/i.test(err.message)) return 'plaintext HTTP sent to an mTLS listener (TLS required)';
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|unknown protocol|packet length too long/i.test(err.message)) return 'non-TLS data sent to an mTLS listener (TLS required)';
+  if (code === 'ECONNRESET') return 'client reset the connection during the TLS handshake';
+  if (/certificate/i.test(err.message)) return `TLS handshake failed: ${err.message}`;
+  return `TLS handshake failed: ${err.message}${code ? ` (${code})` : ''}`;
+}
+
+export class BoundListener {
+  private server!: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  address!: { host: string; port: number };
+
+  constructor(private readonly opts: ListenerOptions) {}
+
+  get name(): string { return this.opts.spec.name; }
+  get scenarioAddress(): ScenarioAddress { return this.opts.spec.address; }
+  get tls(): boolean { return this.opts.spec.ssl !== undefined; }
+
+  async start(): Promise<void> {
+    const { spec, certs } = this.opts;
+    if (spec.ssl) {
+      if (!certs) throw Object.assign(new Error(`listener ${spec.name} has an ssl_context but no certs were given (options.certs)`), { userError: true });
+      this.server = tls.createServer({
+        cert: certs.certChainPem,
+        key: certs.keyPem,
+        ca: certs.rootCertPem,
+        requestCert: true,
+        // Verified below so that each rejection is logged with its precise reason.
+        rejectUnauthorized: false,
+        ALPNProtocols: spec.kind === 'http' ? (spec.ssl.alpnProtocols ?? ['h2', 'http/1.1']) : spec.ssl.alpnProtocols,
+      });
+      this.server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecureConnection(socket));
+      this.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        this.opts.counters.inc('ssl.connection_error', spec.name);
+        this.opts.log.event('tls', `rejected connection from ${this.describePeer(socket)}: ${describeTlsClientError(err)}`, spec.name);
+      });
+    } else {
+      this.server = net.createServer((socket) => this.dispatch(socket, '', false));
+    }
+    this.server.on('connection', (socket: net.Socket) => {
+      this.opts.counters.inc('downstream_cx_total', spec.name);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('error', () => { /* resets are reported by the chain/TLS handlers */ });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.bindPort, this.opts.bindHost, () => { this.server.off('error', reject); resolve(); });
+    });
+    const addr = this.server.address() as net.AddressInfo;
+    this.address = { host: addr.address, port: addr.port };
+  }
+
+  private describePeer(socket: net.Socket | undefined): string {
+    const remote = socket?.remoteAddress;
+    if (!remote) return 'unknown peer';
+    const scenario = this.opts.peerIp(remote);
+    return `${remote}:${socket?.remotePort}${scenario !== remote ? ` (scenario ${scenario})` : ''}`;
+  }
+
+  private onSecureConnection(socket: tls.TLSSocket): void {
+    const { spec, counters, log, clientCertPolicy } = this.opts;
+    const verdict = judgeClientCertificate(
+      socket.getPeerX509Certificate(), socket.authorized, socket.authorizationError as unknown as string | undefined, clientCertPolicy);
+    if (!verdict.ok && spec.ssl?.requireClientCertificate !== false) {
+      counters.inc(verdict.stat ?? 'ssl.fail_verify_error', spec.name);
+      log.event('tls', `rejected client ${this.describePeer(socket)}: ${verdict.reason}`, spec.name);
+      socket.destroy();
+      return;
+    }
+    counters.inc('ssl.handshake', spec.name);
+    this.dispatch(socket, verdict.principal, true);
+  }
+
+  private dispatch(socket: net.Socket, sourcePrincipal: string, isTls: boolean): void {
+    const remote = socket.remoteAddress ?? '';
+    const conn: ConnectionInfo = {
+      listener: this.opts.spec.name,
+      source: { ip: this.opts.peerIp(remote), port: socket.remotePort ?? 0 },
+      destination: { ip: this.opts.spec.address.ip, port: this.opts.spec.address.port },
+      sourcePrincipal,
+      destinationPrincipal: isTls ? this.opts.localPrincipal : '',
+      tls: isTls,
+    };
+    this.opts.chain.handleConnection(socket, conn);
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.opts.chain.close();
+    await closed;
+  }
+}

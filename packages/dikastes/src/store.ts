@@ -1,0 +1,299 @@
+// The policy store of one policy-sync stream: what Felix sent, compiled for matching as it arrives.
+// Where the real Dikastes panics on an update (spec §2.2, §9 item 4) this store reports an error
+// and leaves its state as it was (or, for bad IP-set members, skips just those members).
+import type {
+  IPSetType,
+  Policy,
+  Profile,
+  Rule,
+  TierInfo,
+  ToDataplane,
+  ToDataplanePayload,
+  WorkloadEndpoint,
+  WorkloadEndpointID,
+} from '@alpsim/proto';
+import type { Compat } from './compat';
+import { CompiledIpSet, ipSetTypeOf } from './ipset';
+import type { LabelSource } from './request';
+import { compileRule, type CompiledRule } from './rules';
+import { dialectFor, type SelectorDialect } from './selectors';
+
+type Labels = Readonly<Record<string, string>>;
+
+export interface CompiledPolicy {
+  readonly tier: string;
+  readonly name: string;
+  /** Policy.namespace: "" for a global policy. */
+  readonly namespace: string;
+  readonly inboundRules: readonly CompiledRule[];
+}
+
+export interface CompiledProfile {
+  readonly name: string;
+  readonly inboundRules: readonly CompiledRule[];
+}
+
+export interface EndpointTier {
+  readonly name: string;
+  readonly defaultAction: string;
+  readonly ingressPolicies: readonly { readonly name: string; readonly key: string }[];
+}
+
+export interface StoredEndpoint {
+  readonly id: WorkloadEndpointID | null;
+  readonly endpoint: WorkloadEndpoint;
+  readonly tiers: readonly EndpointTier[];
+  readonly profileIds: readonly string[];
+}
+
+export type ApplyResult =
+  | { readonly ok: true; readonly payload: ToDataplanePayload }
+  | { readonly ok: false; readonly payload: string | undefined; readonly error: string };
+
+export interface PolicyStoreOptions {
+  /** Parse selectors eagerly in this level's dialect when updates arrive (default: lazily at first use). */
+  compat?: Compat;
+}
+
+/** Payload fields the real Dikastes consumes; anything else made it panic. */
+const CONSUMED: ReadonlySet<string> = new Set([
+  'inSync',
+  'ipsetUpdate',
+  'ipsetDeltaUpdate',
+  'ipsetRemove',
+  'activeProfileUpdate',
+  'activeProfileRemove',
+  'activePolicyUpdate',
+  'activePolicyRemove',
+  'workloadEndpointUpdate',
+  'workloadEndpointRemove',
+  'serviceAccountUpdate',
+  'serviceAccountRemove',
+  'namespaceUpdate',
+  'namespaceRemove',
+]);
+
+const ALL_PAYLOADS: readonly string[] = [
+  ...CONSUMED,
+  'hostEndpointUpdate',
+  'hostEndpointRemove',
+  'configUpdate',
+  'hostMetadataUpdate',
+  'hostMetadataRemove',
+  'ipamPoolUpdate',
+  'ipamPoolRemove',
+];
+
+export function policyKey(tier: string, name: string): string {
+  return tier + '\u0000' + name;
+}
+
+function saKey(namespace: string, name: string): string {
+  return namespace + '\u0000' + name;
+}
+
+/** The payload field set on a ToDataplane, for decoded messages (`.payload`) and plain objects. */
+export function payloadOf(message: ToDataplane): string | undefined {
+  if (typeof message.payload === 'string') return message.payload;
+  const record = message as unknown as Record<string, unknown>;
+  for (const name of ALL_PAYLOADS) {
+    if (Object.prototype.hasOwnProperty.call(record, name) && record[name] != null) return name;
+  }
+  return undefined;
+}
+
+export class PolicyStore implements LabelSource {
+  readonly ipSets = new Map<string, CompiledIpSet>();
+  readonly policies = new Map<string, CompiledPolicy>();
+  readonly profiles = new Map<string, CompiledProfile>();
+  readonly serviceAccounts = new Map<string, Labels>();
+  readonly namespaces = new Map<string, Labels>();
+  endpoint: StoredEndpoint | null = null;
+  /** Incremented on every applied update. */
+  version = 0;
+  private readonly eagerDialect: SelectorDialect | undefined;
+
+  constructor(options: PolicyStoreOptions = {}) {
+    this.eagerDialect = options.compat ? dialectFor(options.compat) : undefined;
+  }
+
+  /** Build a store from a sequence of messages; errors are returned, not thrown. */
+  static from(messages: Iterable<ToDataplane>, options: PolicyStoreOptions = {}): { store: PolicyStore; errors: string[] } {
+    const store = new PolicyStore(options);
+    const errors: string[] = [];
+    for (const m of messages) {
+      const r = store.apply(m);
+      if (!r.ok) errors.push(r.error);
+    }
+    return { store, errors };
+  }
+
+  serviceAccountLabels(namespace: string, name: string): Labels | undefined {
+    return this.serviceAccounts.get(saKey(namespace, name));
+  }
+
+  namespaceLabels(name: string): Labels | undefined {
+    return this.namespaces.get(name);
+  }
+
+  getPolicy(tier: string, name: string): CompiledPolicy | undefined {
+    return this.policies.get(policyKey(tier, name));
+  }
+
+  /** Apply one policy-sync message. Never throws: a message the store cannot use is reported. */
+  apply(message: ToDataplane): ApplyResult {
+    const payload = payloadOf(message);
+    if (payload === undefined) {
+      return this.fail(payload, 'message carries no payload this Dikastes knows (the real one crashes); ignored');
+    }
+    if (!CONSUMED.has(payload)) {
+      return this.fail(payload, `payload ${payload} is not used by Dikastes (the real one crashes on it); ignored`);
+    }
+    const error = this.applyPayload(payload as ToDataplanePayload, message);
+    if (error !== undefined) return this.fail(payload, error);
+    this.version++;
+    return { ok: true, payload: payload as ToDataplanePayload };
+  }
+
+  private fail(payload: string | undefined, error: string): ApplyResult {
+    return { ok: false, payload, error: payload ? `${payload}: ${error}` : error };
+  }
+
+  // Returns an error text, or undefined when applied.
+  private applyPayload(payload: ToDataplanePayload, m: ToDataplane): string | undefined {
+    switch (payload) {
+      case 'inSync':
+        return undefined;
+      case 'ipsetUpdate': {
+        const u = m.ipsetUpdate!;
+        const type = ipSetTypeOf(u.type);
+        if (type === undefined) return `IP set ${JSON.stringify(u.id ?? '')} has unknown type ${String(u.type)}; ignored`;
+        const set = new CompiledIpSet(u.id ?? '', type as IPSetType);
+        const bad: string[] = [];
+        for (const member of u.members ?? []) {
+          const err = set.add(member);
+          if (err) bad.push(err);
+        }
+        this.ipSets.set(set.id, set);
+        if (bad.length > 0) {
+          this.version++;
+          return `IP set ${JSON.stringify(set.id)}: skipped ${bad.length} member(s) the real Dikastes crashes on: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; ...' : ''}`;
+        }
+        return undefined;
+      }
+      case 'ipsetDeltaUpdate': {
+        const u = m.ipsetDeltaUpdate!;
+        const set = this.ipSets.get(u.id ?? '');
+        if (!set) return `delta for unknown IP set ${JSON.stringify(u.id ?? '')} (the real one crashes); ignored`;
+        const bad: string[] = [];
+        for (const member of u.addedMembers ?? []) {
+          const err = set.add(member);
+          if (err) bad.push(err);
+        }
+        for (const member of u.removedMembers ?? []) set.remove(member);
+        if (bad.length > 0) {
+          this.version++;
+          return `IP set ${JSON.stringify(set.id)}: skipped ${bad.length} added member(s) the real Dikastes crashes on: ${bad.slice(0, 5).join('; ')}`;
+        }
+        return undefined;
+      }
+      case 'ipsetRemove':
+        this.ipSets.delete(m.ipsetRemove!.id ?? '');
+        return undefined;
+      case 'activeProfileUpdate': {
+        const u = m.activeProfileUpdate!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        const name = u.id.name ?? '';
+        this.profiles.set(name, { name, inboundRules: this.compileRules(u.profile, '') });
+        return undefined;
+      }
+      case 'activeProfileRemove': {
+        const u = m.activeProfileRemove!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.profiles.delete(u.id.name ?? '');
+        return undefined;
+      }
+      case 'activePolicyUpdate': {
+        const u = m.activePolicyUpdate!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        const tier = u.id.tier ?? '';
+        const name = u.id.name ?? '';
+        const namespace = (u.policy && u.policy.namespace) || '';
+        this.policies.set(policyKey(tier, name), {
+          tier,
+          name,
+          namespace,
+          inboundRules: this.compileRules(u.policy, namespace),
+        });
+        return undefined;
+      }
+      case 'activePolicyRemove': {
+        const u = m.activePolicyRemove!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.policies.delete(policyKey(u.id.tier ?? '', u.id.name ?? ''));
+        return undefined;
+      }
+      case 'workloadEndpointUpdate': {
+        // The real store holds exactly one endpoint; the last update wins whatever its id (§9 item 2).
+        const u = m.workloadEndpointUpdate!;
+        this.endpoint = u.endpoint ? compileEndpoint(u.id ?? null, u.endpoint) : null;
+        return undefined;
+      }
+      case 'workloadEndpointRemove':
+        this.endpoint = null;
+        return undefined;
+      case 'serviceAccountUpdate': {
+        const u = m.serviceAccountUpdate!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.serviceAccounts.set(saKey(u.id.namespace ?? '', u.id.name ?? ''), { ...(u.labels ?? {}) });
+        return undefined;
+      }
+      case 'serviceAccountRemove': {
+        const u = m.serviceAccountRemove!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.serviceAccounts.delete(saKey(u.id.namespace ?? '', u.id.name ?? ''));
+        return undefined;
+      }
+      case 'namespaceUpdate': {
+        const u = m.namespaceUpdate!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.namespaces.set(u.id.name ?? '', { ...(u.labels ?? {}) });
+        return undefined;
+      }
+      case 'namespaceRemove': {
+        const u = m.namespaceRemove!;
+        if (!u.id) return 'missing id (the real one crashes); ignored';
+        this.namespaces.delete(u.id.name ?? '');
+        return undefined;
+      }
+      default:
+        return `payload ${payload} is not used by Dikastes; ignored`;
+    }
+  }
+
+  private compileRules(source: Policy | Profile | null | undefined, namespace: string): CompiledRule[] {
+    const rules: Rule[] = (source && source.inboundRules) || [];
+    const compiled = rules.map((rule, i) => compileRule(rule, i, namespace));
+    if (this.eagerDialect) {
+      for (const rule of compiled) {
+        for (const side of [rule.src, rule.dst]) {
+          side.saSelector?.get(this.eagerDialect);
+          side.namespaceSelector?.get(this.eagerDialect);
+        }
+      }
+    }
+    return compiled;
+  }
+}
+
+function compileEndpoint(id: WorkloadEndpointID | null, endpoint: WorkloadEndpoint): StoredEndpoint {
+  const tiers = (endpoint.tiers ?? []).map((t: TierInfo): EndpointTier => {
+    const name = t.name ?? '';
+    return {
+      name,
+      defaultAction: t.defaultAction ?? '',
+      ingressPolicies: (t.ingressPolicies ?? []).map((p) => ({ name: p, key: policyKey(name, p) })),
+    };
+  });
+  return { id, endpoint, tiers, profileIds: (endpoint.profileIds ?? []).slice() };
+}

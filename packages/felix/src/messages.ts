@@ -1,0 +1,113 @@
+// Building ToDataplane messages the way Felix's policysync processor shapes them.
+import type { IPSetType, Policy, PolicyID, Profile, Rule, ToDataplane, WorkloadEndpoint, WorkloadEndpointID } from '@alpsim/proto';
+
+/** Felix's policysync.MaxMembersPerMessage: ~4 MiB / 51 bytes (the worst-case IPv6,proto:port member). */
+export const MAX_MEMBERS_PER_MESSAGE = 82200;
+
+/** The eight (plus the v3.20 IP-and-port) rule fields that carry IP-set IDs. */
+const IP_SET_ID_FIELDS = [
+  'srcIpSetIds',
+  'dstIpSetIds',
+  'srcNamedPortIpSetIds',
+  'dstNamedPortIpSetIds',
+  'notSrcIpSetIds',
+  'notDstIpSetIds',
+  'notSrcNamedPortIpSetIds',
+  'notDstNamedPortIpSetIds',
+  'dstIpPortSetIds',
+] as const satisfies readonly (keyof Rule)[];
+
+/** IP-set IDs referenced by a list of rule lists, in first-reference order, de-duplicated. */
+export function ipSetIdsOfRules(...ruleLists: (Rule[] | undefined)[]): string[] {
+  const seen = new Set<string>();
+  for (const rules of ruleLists) {
+    for (const rule of rules ?? []) {
+      for (const field of IP_SET_ID_FIELDS) {
+        for (const id of rule[field] ?? []) seen.add(id);
+      }
+    }
+  }
+  return [...seen];
+}
+
+export function ipSetIdsOfPolicy(policy: Policy | Profile): string[] {
+  return ipSetIdsOfRules(policy.inboundRules, policy.outboundRules);
+}
+
+/**
+ * A full IP set as Felix sends it: one IPSetUpdate with the first chunk of members, then
+ * IPSetDeltaUpdates carrying the remaining members as additions.
+ */
+export function fullIPSetMessages(id: string, type: IPSetType, members: readonly string[]): ToDataplane[] {
+  const out: ToDataplane[] = [{ ipsetUpdate: { id, type, members: members.slice(0, MAX_MEMBERS_PER_MESSAGE) } }];
+  for (let start = MAX_MEMBERS_PER_MESSAGE; start < members.length; start += MAX_MEMBERS_PER_MESSAGE) {
+    out.push({ ipsetDeltaUpdate: { id, addedMembers: members.slice(start, start + MAX_MEMBERS_PER_MESSAGE), removedMembers: [] } });
+  }
+  return out;
+}
+
+/**
+ * A delta split so no message carries more than MAX_MEMBERS_PER_MESSAGE members: additions first,
+ * removals packed into the space left in each message (Felix's splitting rule).
+ */
+export function deltaIPSetMessages(id: string, added: readonly string[], removed: readonly string[]): ToDataplane[] {
+  const out: ToDataplane[] = [];
+  let addIndex = 0;
+  let removeIndex = 0;
+  while (addIndex < added.length || removeIndex < removed.length) {
+    const addedMembers = added.slice(addIndex, addIndex + MAX_MEMBERS_PER_MESSAGE);
+    addIndex += addedMembers.length;
+    const room = MAX_MEMBERS_PER_MESSAGE - addedMembers.length;
+    const removedMembers = removed.slice(removeIndex, removeIndex + room);
+    removeIndex += removedMembers.length;
+    out.push({ ipsetDeltaUpdate: { id, addedMembers, removedMembers } });
+  }
+  return out;
+}
+
+export function policyUpdate(id: PolicyID, policy: Policy): ToDataplane {
+  return { activePolicyUpdate: { id, policy } };
+}
+export function policyRemove(id: PolicyID): ToDataplane {
+  return { activePolicyRemove: { id } };
+}
+export function profileUpdate(name: string, profile: Profile): ToDataplane {
+  return { activeProfileUpdate: { id: { name }, profile } };
+}
+export function profileRemove(name: string): ToDataplane {
+  return { activeProfileRemove: { id: { name } } };
+}
+export function endpointUpdate(id: WorkloadEndpointID, endpoint: WorkloadEndpoint): ToDataplane {
+  return { workloadEndpointUpdate: { id, endpoint } };
+}
+export function endpointRemove(id: WorkloadEndpointID): ToDataplane {
+  return { workloadEndpointRemove: { id } };
+}
+
+/** The endpoint ID Felix derives from a socket's credentials: k8s / "<ns>/<pod>" / eth0. */
+export function workloadEndpointId(workloadKey: string): WorkloadEndpointID {
+  return { orchestratorId: 'k8s', workloadId: workloadKey, endpointId: 'eth0' };
+}
+
+/** JSON with object keys sorted, to compare message contents independent of key order. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Set) return [...v].sort();
+    if (v instanceof Map) return Object.fromEntries([...v.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v as object).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/** Which payload a ToDataplane carries (for logs and tests). */
+export function payloadKind(message: ToDataplane): string {
+  if (message.payload) return message.payload;
+  for (const key of Object.keys(message)) {
+    if (key !== 'sequenceNumber' && (message as Record<string, unknown>)[key] !== undefined) return key;
+  }
+  return 'none';
+}

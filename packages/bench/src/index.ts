@@ -1,1 +1,32 @@
-export {};
+// @alpsim/bench — performance profiles for Dikastes (ours or any real binary): seeded store
+// generators, load generators, HDR latency histograms, floors, churn, reports and compare.
+export { SeededRandom } from './random';
+export { CALICO_SCALE_SHAPE, DEFAULT_REQUEST_MIX, DEFAULT_RULE_MIX, shapeForRuleCount, totalRules } from './shape';
+export type { StoreShape, RuleKindMix, RequestMix } from './shape';
+export { generateStore, validateShape, CHURN_PROBE_POLICY, CHURN_PROBE_METHOD } from './store-generator';
+export type { GeneratedStore, GeneratedRequest, RequestKind, StoreStats } from './store-generator';
+export { generateCalicoResources } from './resource-generator';
+export type { CalicoResourceSet } from './resource-generator';
+export { LatencyHistogram, nearestRankPercentile, summarizeSamples } from './histogram';
+export type { LatencySummary, PercentileCurve } from './histogram';
+export { runLoad } from './load';
+export type { TrafficOptions, LoadCall, LoadResult } from './load';
+export { CheckClient, CheckCallError, encodeCheckRequest } from './check-client';
+export { startNoopAuthzServer } from './floor-server';
+export { PolicySyncFeeder, encodeToDataplane } from './feeder';
+export { ManagedProcess, sutArgv, ourDikastesBin, summarizeGc, CLINIC_TOOLS } from './sut';
+export type { ClinicTool, GcSummary } from './sut';
+export { sampleProcessTree } from './process-stats';
+export { loadProfile, parseProfile, parseDurationMs, ProfileError } from './profile';
+export type { BenchProfile, StoreSpec, ChurnOptions } from './profile';
+export { runProfile, runInProcess, measureFloor } from './runner';
+export type { RunOptions } from './runner';
+export type { BenchResult, StoreResult, LoadMeasurement, TargetCheck, ChurnResult, FullPathResult } from './results';
+export { evaluateTargets } from './targets';
+export { formatSummary } from './report-table';
+export { renderHtml } from './report-html';
+export { linePlot } from './svg-plot';
+export { compareResults, formatComparison, parseThreshold, readResult } from './compare';
+export type { Comparison, MetricComparison } from './compare';
+export { runBenchCommand } from './run-command';
+export { registerBenchCommands } from './commands';

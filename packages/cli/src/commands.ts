@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerPkiCommands } from '@alpsim/pki';
+import { registerBenchCommands } from '@alpsim/bench';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -8,4 +9,5 @@ import { registerPkiCommands } from '@alpsim/pki';
 export function registerAll(program: Command): void {
   void program;
   registerPkiCommands(program);
+  registerBenchCommands(program);
 }

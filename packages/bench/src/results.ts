@@ -1,0 +1,105 @@
+import type { PercentileCurve, LatencySummary } from './histogram';
+import type { InProcessResult } from './inprocess-main';
+import type { StoreShape } from './shape';
+import type { StoreStats } from './store-generator';
+import type { GcSummary } from './sut';
+
+/** One system measured under load: latency, throughput and what it cost the server process. */
+export interface LoadMeasurement {
+  latency: LatencySummary;
+  curve: PercentileCurve;
+  /** HDR histogram, compressed base64, for recomputation. */
+  histogram: string;
+  /** Open loop: latency from the scheduled send time (coordinated-omission corrected). */
+  correctedLatency?: LatencySummary;
+  correctedCurve?: PercentileCurve;
+  throughput: number;
+  completed: number;
+  errors: number;
+  unexpected: number;
+  unexpectedCodes: Record<string, number>;
+  errorMessages: string[];
+  dropped: number;
+  durationMs: number;
+  /** CPU time (user + system) of the server's process tree during the measured window. */
+  cpuMs: number;
+  cpuUsPerCheck: number;
+  rssBytes: number;
+  peakRssBytes: number;
+  gc?: GcSummary;
+}
+
+export interface Ratios {
+  p50: number;
+  p99: number;
+  throughput: number;
+  cpuPerCheck: number;
+}
+
+export interface ChurnResult {
+  rate: number;
+  updatesSent: number;
+  /** Updates whose effect the probe observed. */
+  observed: number;
+  /** Updates superseded before the probe saw them. */
+  unobserved: number;
+  /** Update sent → first probe reply reflecting it (ms). */
+  propagation: LatencySummary;
+  probeChecks: number;
+  probeErrors: number;
+  /** Checks of the main traffic that errored or got a wrong verdict during churn. */
+  failedChecks: number;
+}
+
+export interface FullPathResult {
+  keepAlive: boolean;
+  /** Through the mTLS sidecar with ext_authz → Dikastes. */
+  withAuthz: LoadMeasurement;
+  /** The same mTLS hop without ext_authz. */
+  withoutAuthz: LoadMeasurement;
+  addedP50Ms: number;
+  addedP99Ms: number;
+}
+
+export interface StoreResult {
+  name: string;
+  rules: number;
+  shape: StoreShape;
+  stats: StoreStats;
+  generateMs: number;
+  /** SUT spawn → readiness true (process start + receiving and applying the whole store). */
+  startupAndSyncMs: number;
+  /** Requests of the pool answered differently from the verdict known by construction. */
+  verdictMismatches: number;
+  mismatchDetail: string[];
+  sut?: LoadMeasurement;
+  ratios?: Ratios;
+  churn?: ChurnResult;
+  inProcess?: InProcessResult;
+  fullPath?: FullPathResult;
+}
+
+export interface TargetCheck {
+  id: string;
+  description: string;
+  measured: number;
+  limit: number;
+  unit: string;
+  comparison: '<=' | '>=';
+  pass: boolean;
+  detail: string;
+}
+
+export interface BenchResult {
+  format: 'alpsim-bench/1';
+  profile: { name: string; description: string; file: string; path: string; seed: number; compat: string; traffic: object; churn?: object };
+  startedAt: string;
+  durationMs: number;
+  host: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryBytes: number; loadAverage: number[] };
+  systemUnderTest: { command: string; ours: boolean };
+  floor?: LoadMeasurement;
+  stores: StoreResult[];
+  targets: TargetCheck[];
+  clinic?: { tool: string; reportDir: string };
+  files: { json: string; html: string };
+}

@@ -1,0 +1,348 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CheckClient, encodeCheckRequest } from './check-client';
+import { PolicySyncFeeder } from './feeder';
+import { measureFullPath } from './full-path';
+import { LatencyHistogram, summarizeSamples } from './histogram';
+import type { InProcessJob, InProcessResult } from './inprocess-main';
+import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './load';
+import { cpuDeltaMs } from './process-stats';
+import type { BenchProfile, StoreSpec } from './profile';
+import type { BenchResult, ChurnResult, LoadMeasurement, StoreResult } from './results';
+import { generateStore, type GeneratedStore } from './store-generator';
+import { type ClinicTool, ManagedProcess, summarizeGc, sutArgv } from './sut';
+import { evaluateTargets } from './targets';
+
+export interface RunOptions {
+  /** `--dikastes "<cmd>"`: another system under test (e.g. the real binary). */
+  dikastesCommand?: string;
+  clinic?: ClinicTool;
+  resultsDir: string;
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+}
+
+const READY_TIMEOUT_MS = 120_000;
+
+/** Short socket paths: Unix socket paths must stay under ~100 bytes. */
+function makeRunDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'alpb-'));
+}
+
+async function waitUntilReady(client: CheckClient, proc: ManagedProcess, what: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.hasExited) throw new Error(`${what} ${proc.describeExit()} before becoming ready:\n${proc.logTail()}`);
+    try {
+      if (await client.readiness(1000)) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${proc.logTail()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function roundRobin(calls: { encoded: Buffer; expectedCode: number }[], client: CheckClient): () => LoadCall {
+  let i = 0;
+  return () => {
+    const c = calls[i++ % calls.length];
+    return { send: () => client.check(c.encoded), expectedCode: c.expectedCode };
+  };
+}
+
+/** Warm up, then measure one load window against a server process. */
+async function measure(
+  client: CheckClient,
+  proc: ManagedProcess,
+  next: () => LoadCall,
+  traffic: TrafficOptions,
+  during?: () => Promise<void>,
+): Promise<{ measurement: LoadMeasurement; raw: LoadResult }> {
+  if (traffic.warmupMs > 0) {
+    const warm = await runLoad(next, { ...traffic, durationMs: traffic.warmupMs, requests: undefined, warmupMs: 0 });
+    warm.latency.destroy();
+    warm.correctedLatency?.destroy();
+  }
+  const before = proc.sample();
+  const [raw] = await Promise.all([runLoad(next, { ...traffic, warmupMs: 0 }), during?.()]);
+  const after = proc.sample();
+  await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
+  const cpuMs = cpuDeltaMs(before, after);
+  const measurement: LoadMeasurement = {
+    latency: raw.latency.summary(),
+    curve: raw.latency.curve(),
+    histogram: raw.latency.encode(),
+    correctedLatency: raw.correctedLatency?.summary(),
+    correctedCurve: raw.correctedLatency?.curve(),
+    throughput: raw.throughput,
+    completed: raw.completed,
+    errors: raw.errors,
+    unexpected: raw.unexpected,
+    unexpectedCodes: raw.unexpectedCodes,
+    errorMessages: raw.errorMessages,
+    dropped: raw.dropped,
+    durationMs: raw.durationMs,
+    cpuMs,
+    cpuUsPerCheck: raw.completed > 0 ? (cpuMs * 1000) / raw.completed : 0,
+    rssBytes: after.rssBytes,
+    peakRssBytes: after.peakRssBytes,
+  };
+  const pauses = proc.gcPauses();
+  if (pauses.length > 0) measurement.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);
+  return { measurement, raw };
+}
+
+export async function measureFloor(profile: BenchProfile, runDir: string, requests: { encoded: Buffer; expectedCode: number }[]): Promise<LoadMeasurement> {
+  const socket = path.join(runDir, 'floor.sock');
+  const proc = ManagedProcess.start({
+    argv: [process.execPath, path.join(__dirname, 'floor-main.js'), socket],
+    cwd: runDir,
+    logFile: path.join(runDir, 'floor.log'),
+    gcFile: path.join(runDir, 'floor-gc.json'),
+  });
+  const client = new CheckClient(socket, profile.apiVersion);
+  try {
+    await waitUntilReady(client, proc, 'floor server', 20_000);
+    // The floor answers OK to everything: expect 0 so wrong replies still show up.
+    const calls = requests.map((r) => ({ encoded: r.encoded, expectedCode: 0 }));
+    const { measurement } = await measure(client, proc, roundRobin(calls, client), profile.traffic);
+    return measurement;
+  } finally {
+    client.close();
+    await proc.stop();
+  }
+}
+
+export async function runInProcess(job: InProcessJob): Promise<InProcessResult> {
+  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess-main.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  child.stdin.end(JSON.stringify(job));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`in-process benchmark failed (status ${code}): ${Buffer.concat(err).toString().trim()}`);
+  return JSON.parse(Buffer.concat(out).toString('utf8')) as InProcessResult;
+}
+
+async function runChurn(
+  store: GeneratedStore,
+  feeder: PolicySyncFeeder,
+  probe: CheckClient,
+  churn: NonNullable<BenchProfile['churn']>,
+  stopAfterMs: number,
+): Promise<Omit<ChurnResult, 'failedChecks'>> {
+  const spec = store.churn;
+  if (!spec) throw new Error('store was generated without the churn probe');
+  const probeRequest = encodeCheckRequest(spec.probeRequest);
+  const intervalMs = 1000 / churn.rate;
+  const samples: number[] = [];
+  let pending: { expected: number; sentAt: number } | undefined;
+  let updatesSent = 0;
+  let unobserved = 0;
+  let probeChecks = 0;
+  let probeErrors = 0;
+  let running = true;
+  const start = performance.now();
+
+  const probeLoop = async () => {
+    while (running) {
+      const t = performance.now();
+      try {
+        const code = await probe.check(probeRequest);
+        probeChecks++;
+        if (pending && code === pending.expected) {
+          samples.push(performance.now() - pending.sentAt);
+          pending = undefined;
+        }
+      } catch {
+        probeErrors++;
+      }
+      const rest = churn.probeIntervalMs - (performance.now() - t);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    }
+  };
+  const updateLoop = async () => {
+    for (let n = 1; ; n++) {
+      const due = start + n * intervalMs;
+      if (due - start > stopAfterMs) break;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      if (pending) unobserved++;
+      const { message, expectedCode } = spec.update(n);
+      pending = { expected: expectedCode, sentAt: performance.now() };
+      feeder.broadcast(message);
+      updatesSent++;
+    }
+    // Give the last update time to show.
+    const waitUntil = performance.now() + 1000;
+    while (pending && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 5));
+    if (pending) unobserved++;
+    running = false;
+  };
+  await Promise.all([probeLoop(), updateLoop()]);
+  return {
+    rate: churn.rate,
+    updatesSent,
+    observed: samples.length,
+    unobserved,
+    propagation: summarizeSamples(samples),
+    probeChecks,
+    probeErrors,
+  };
+}
+
+async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floorRequests: { value?: { encoded: Buffer; expectedCode: number }[] }): Promise<StoreResult> {
+  const log = options.log ?? (() => {});
+  const t0 = performance.now();
+  const store = generateStore(spec.shape, profile.seed + index);
+  const generateMs = performance.now() - t0;
+  const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
+  floorRequests.value ??= calls;
+  log(`[${spec.name}] generated ${store.stats.rules} rules, ${store.stats.ipSets} IP sets (${store.stats.ipSetMembers} members) in ${generateMs.toFixed(0)} ms`);
+  const result: StoreResult = {
+    name: spec.name,
+    rules: store.stats.rules,
+    shape: spec.shape,
+    stats: store.stats,
+    generateMs,
+    startupAndSyncMs: 0,
+    verdictMismatches: 0,
+    mismatchDetail: [],
+  };
+
+  if (profile.inProcess) {
+    log(`[${spec.name}] in-process evaluation (${profile.inProcess.iterations} checks)`);
+    result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, ...profile.inProcess });
+  }
+  if (profile.path === 'full') {
+    result.fullPath = await measureFullPath(profile, store, runDir, index, options);
+    return result;
+  }
+
+  const feederSocket = `felix-${index}.sock`;
+  const listenSocket = `dk-${index}.sock`;
+  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
+  const clinicDest = options.clinic ? path.join(options.resultsDir, `clinic-${options.clinic}`) : undefined;
+  if (clinicDest) fs.mkdirSync(clinicDest, { recursive: true });
+  const argv = sutArgv(options.dikastesCommand, listenSocket, feederSocket, clinicDest ? { tool: options.clinic as ClinicTool, dest: clinicDest } : undefined);
+  if (!options.dikastesCommand && profile.compat !== '3.28') argv.push('--compat', profile.compat);
+  const spawnedAt = performance.now();
+  const proc = ManagedProcess.start({
+    argv,
+    cwd: runDir,
+    logFile: path.join(runDir, `sut-${index}.log`),
+    gcFile: path.join(runDir, `sut-${index}-gc.json`),
+  });
+  const client = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
+  const probe = profile.churn ? new CheckClient(path.join(runDir, listenSocket), profile.apiVersion) : undefined;
+  try {
+    await waitUntilReady(client, proc, 'system under test');
+    result.startupAndSyncMs = performance.now() - spawnedAt;
+    log(`[${spec.name}] system under test ready after ${result.startupAndSyncMs.toFixed(0)} ms`);
+    for (const [i, r] of store.requests.entries()) {
+      let code: number | string;
+      try {
+        code = await client.check(calls[i].encoded);
+      } catch (error) {
+        code = `error: ${(error as Error).message}`;
+      }
+      if (code !== r.expectedCode) {
+        result.verdictMismatches++;
+        if (result.mismatchDetail.length < 5) result.mismatchDetail.push(`${r.kind} request #${i}: expected ${r.expectedCode}, got ${code}`);
+      }
+    }
+    if (result.verdictMismatches > 0) log(`[${spec.name}] WARNING: ${result.verdictMismatches} verdicts differ from the generated expectation`);
+    let churnResult: Omit<ChurnResult, 'failedChecks'> | undefined;
+    const loadMs = profile.traffic.durationMs ?? 10_000;
+    const during = profile.churn && probe ? async () => void (churnResult = await runChurn(store, feeder, probe, profile.churn!, loadMs)) : undefined;
+    log(`[${spec.name}] load: ${describeTraffic(profile.traffic)}${profile.churn ? `, churn ${profile.churn.rate}/s` : ''}`);
+    const { measurement } = await measure(client, proc, roundRobin(calls, client), profile.traffic, during);
+    result.sut = measurement;
+    if (churnResult) result.churn = { ...churnResult, failedChecks: measurement.errors + measurement.unexpected };
+  } finally {
+    client.close();
+    probe?.close();
+    await proc.stop(options.clinic ? 'SIGINT' : 'SIGTERM', options.clinic ? 300_000 : 5000);
+    await feeder.close();
+  }
+  return result;
+}
+
+export function describeTraffic(t: TrafficOptions): string {
+  const what = t.mode === 'closed' ? `closed loop, concurrency ${t.concurrency}` : `open loop, ${t.rate}/s`;
+  const howLong = t.requests !== undefined ? `${t.requests} requests` : `${(t.durationMs ?? 0) / 1000} s`;
+  return `${what}, ${howLong}, warm-up ${t.warmupMs / 1000} s`;
+}
+
+export async function runProfile(profile: BenchProfile, options: RunOptions): Promise<BenchResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const opts = { ...options, log };
+  const started = new Date();
+  const t0 = performance.now();
+  const runDir = makeRunDir();
+  fs.mkdirSync(options.resultsDir, { recursive: true });
+  const stores: StoreResult[] = [];
+  const floorRequests: { value?: { encoded: Buffer; expectedCode: number }[] } = {};
+  let floor: LoadMeasurement | undefined;
+  try {
+    for (const [i, spec] of profile.stores.entries()) {
+      const storeResult = await runStore(profile, spec, i, runDir, opts, floorRequests);
+      stores.push(storeResult);
+      // The floor runs after the first store so it uses the same request bytes and the machine is warm.
+      if (i === 0 && profile.floor && profile.path === 'direct' && floorRequests.value) {
+        log('[floor] no-op grpc-js ext_authz server, same client, same traffic');
+        floor = await measureFloor(profile, runDir, floorRequests.value);
+      }
+    }
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+  for (const s of stores) {
+    if (floor && s.sut) {
+      s.ratios = {
+        p50: s.sut.latency.p50 / floor.latency.p50,
+        p99: s.sut.latency.p99 / floor.latency.p99,
+        throughput: s.sut.throughput / floor.throughput,
+        cpuPerCheck: floor.cpuUsPerCheck > 0 ? s.sut.cpuUsPerCheck / floor.cpuUsPerCheck : 0,
+      };
+    }
+  }
+  const cpus = os.cpus();
+  const result: BenchResult = {
+    format: 'alpsim-bench/1',
+    profile: {
+      name: profile.name,
+      description: profile.description,
+      file: profile.file,
+      path: profile.path,
+      seed: profile.seed,
+      compat: profile.compat,
+      traffic: profile.traffic,
+      churn: profile.churn,
+    },
+    startedAt: started.toISOString(),
+    durationMs: performance.now() - t0,
+    host: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      totalMemoryBytes: os.totalmem(),
+      loadAverage: os.loadavg(),
+    },
+    systemUnderTest: { command: options.dikastesCommand ?? 'dikastes (alpsim, packages/dikastes)', ours: !options.dikastesCommand },
+    floor,
+    stores,
+    targets: [],
+    clinic: options.clinic ? { tool: options.clinic, reportDir: path.join(options.resultsDir, `clinic-${options.clinic}`) } : undefined,
+    files: { json: '', html: '' },
+  };
+  result.targets = evaluateTargets(result);
+  return result;
+}
+
+/** Exposed for tests: a fresh histogram to check percentile maths against hand-computed values. */
+export { LatencyHistogram };

@@ -67,11 +67,12 @@ export function verifySvid(certChainPem: string, rootPem: string, options: Verif
     const cert = chain[i];
     const role = i === 0 ? 'leaf certificate' : `intermediate certificate #${i}`;
     checkValidity(cert, now, role);
-    if (i > 0 && !inspectCertificate(Buffer.from(cert.raw)).isCa) {
-      throw new SvidVerificationError('INTERMEDIATE_NOT_CA', `${role} ${describe(cert)} is not a CA (basicConstraints cA=false)`);
-    }
     const next = chain[i + 1];
     if (next) {
+      // RFC 5280: only a CA certificate may issue; check that before trusting its signature.
+      if (!inspectCertificate(Buffer.from(next.raw)).isCa) {
+        throw new SvidVerificationError('INTERMEDIATE_NOT_CA', `intermediate certificate #${i + 1} ${describe(next)} is not a CA (basicConstraints cA=false)`);
+      }
       if (!cert.checkIssued(next) || !cert.verify(next.publicKey)) {
         throw new SvidVerificationError('UNTRUSTED', `${role} ${describe(cert)} is not signed by the next certificate in the chain ${describe(next)}`);
       }

@@ -39,17 +39,12 @@ export function uriSans(cert: X509Certificate): string[] {
   return parseSubjectAltNames(cert.subjectAltName).filter((n) => n.type === 'URI').map((n) => n.value);
 }
 
-/** RFC 2253 rendering of Node's multi-line subject (most specific RDN first, specials escaped), as OpenSSL's XN_FLAG_RFC2253. */
+/**
+ * RFC 2253 rendering (OpenSSL XN_FLAG_RFC2253): most specific RDN first, comma-separated. Node's
+ * multi-line subject already escapes RFC 2253 specials in values, so lines are only reordered.
+ */
 export function rfc2253Subject(cert: X509Certificate): string {
-  const rdns = cert.subject.split('\n').filter(Boolean).map((line) => {
-    const eq = line.indexOf('=');
-    const key = line.slice(0, eq);
-    let value = line.slice(eq + 1).replace(/([,+"\\<>;])/g, '\\$1');
-    if (value.startsWith('#') || value.startsWith(' ')) value = `\\${value}`;
-    if (value.endsWith(' ')) value = `${value.slice(0, -1)}\\ `;
-    return `${key}=${value}`;
-  });
-  return rdns.reverse().join(',');
+  return cert.subject.split('\n').filter(Boolean).reverse().join(',');
 }
 
 /** Envoy's principal for a peer or local certificate (2018 order: URI SAN, then subject). */

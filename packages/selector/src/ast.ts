@@ -95,7 +95,10 @@ export function compareCodePoints(a: string, b: string): number {
 
 /** Sorted, de-duplicated copy: the canonical set representation. */
 export function canonicalSet(values: readonly string[]): string[] {
-  const sorted = [...new Set(values)].sort(compareCodePoints);
+  const sorted = values.slice().sort(compareCodePoints);
+  let kept = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[kept - 1]) sorted[kept++] = sorted[i];
+  sorted.length = kept;
   return sorted;
 }
 

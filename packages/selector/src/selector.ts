@@ -41,7 +41,7 @@ export class Selector {
 
 /** Parsed selectors are immutable, so identical texts share one object (bounded, cleared when full). */
 const CACHE_LIMIT = 10_000;
-const cache = new Map<string, Selector>();
+const caches: Record<SelectorDialect, Map<string, Selector>> = { modern: new Map(), '2018': new Map() };
 
 /** Parses a Calico selector; throws SelectorParseError (userError, 1-based column) on bad syntax. */
 export function parseSelector(text: string, options: ParseOptions = {}): Selector {
@@ -54,12 +54,12 @@ export function parseSelector(text: string, options: ParseOptions = {}): Selecto
   if (typeof text !== 'string') {
     throw new SelectorParseError(String(text), `selector must be a string, not ${typeof text}`, 1);
   }
-  const key = dialect === 'modern' ? 'm' + text : '8' + text;
-  const cached = cache.get(key);
+  const cache = caches[dialect];
+  const cached = cache.get(text);
   if (cached) return cached;
   const selector = new Selector(parseSelectorText(text, dialect), dialect);
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, selector);
+  cache.set(text, selector);
   return selector;
 }
 

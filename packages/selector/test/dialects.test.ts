@@ -49,6 +49,11 @@ t.test('a label literally named in: error in 2018, fine in modern', async (t) =>
   t.equal(v2018('in.x == "y"'), undefined, '`in` followed by a non-word character is the keyword in 2018');
   t.equal(v2018('in_x == "y"'), 'in_x == "y"');
   t.equal(parseSelector('in == "x"').evaluate({ in: 'x' }), true);
+  // 2018: a label named `not` works with ==, but `not in {…}` reads as the keyword.
+  t.equal(v2018('not == "x"'), 'not == "x"');
+  t.equal(v2018('not in {"x"}'), undefined);
+  t.equal(modern('not in {"x"}'), 'not in {"x"}');
+  t.equal(modern('not not in {"x"}'), 'not not in {"x"}');
 });
 
 t.test('operator words run into following text', async (t) => {

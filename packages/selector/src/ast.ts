@@ -133,3 +133,26 @@ export function walkSelector(node: SelectorNode, visit: (node: SelectorNode) => 
   if (node.kind === 'not') walkSelector(node.operand, visit);
   else if (node.kind === 'and' || node.kind === 'or') for (const op of node.operands) walkSelector(op, visit);
 }
+
+/**
+ * Brings a hand-built tree into the shape the parser produces: sets sorted and de-duplicated, a
+ * one-operand and/or replaced by its operand, `!!x` collapsed to `x`. Throws on an empty and/or.
+ */
+export function normalizeSelectorNode(node: SelectorNode): SelectorNode {
+  switch (node.kind) {
+    case 'in':
+    case 'notIn':
+      return { kind: node.kind, label: node.label, values: canonicalSet(node.values) };
+    case 'not': {
+      const operand = normalizeSelectorNode(node.operand);
+      return operand.kind === 'not' ? operand.operand : { kind: 'not', operand };
+    }
+    case 'and':
+    case 'or':
+      if (node.operands.length === 0) throw new Error(`selector tree: empty "${node.kind}" node`);
+      if (node.operands.length === 1) return normalizeSelectorNode(node.operands[0]);
+      return { kind: node.kind, operands: node.operands.map(normalizeSelectorNode) };
+    default:
+      return node;
+  }
+}

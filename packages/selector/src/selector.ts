@@ -1,5 +1,5 @@
 /** The public Selector object: parsed once, canonical string cached, evaluation precompiled. */
-import { SelectorDialect, SelectorNode, mapNodeLabels, renderSelector } from './ast';
+import { SelectorDialect, SelectorNode, mapNodeLabels, normalizeSelectorNode, renderSelector } from './ast';
 import { Labels, Matcher, compileSelector } from './compile';
 import { SelectorParseError } from './errors';
 import { parseSelectorText } from './parser';
@@ -15,7 +15,7 @@ export class Selector {
   /** Match against a label map (values must be strings). No allocation per call. */
   readonly evaluate: (labels: Labels) => boolean;
 
-  /** Use parseSelector(); this is public for building selectors from a tree (see selectorFromAst). */
+  /** Prefer parseSelector() or selectorFromAst(); `ast` must already be normalised (sorted sets etc.). */
   constructor(
     readonly ast: SelectorNode,
     readonly dialect: SelectorDialect = 'modern',
@@ -73,7 +73,7 @@ export function tryParseSelector(text: string, options: ParseOptions = {}): Sele
   }
 }
 
-/** Builds a Selector from a tree (e.g. one assembled by hand); canonical form and matcher follow. */
+/** Builds a Selector from a hand-assembled tree (normalised first, so `canonical` is what Calico would print). */
 export function selectorFromAst(ast: SelectorNode, dialect: SelectorDialect = 'modern'): Selector {
-  return new Selector(ast, dialect);
+  return new Selector(normalizeSelectorNode(ast), dialect);
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSelector, SelectorDialect } from '../src/index';
+import { parseSelector, selectorFromAst, walkSelector, SelectorDialect, SelectorNode } from '../src/index';
 
 const matches = (text: string, labels: Record<string, string>, dialect: SelectorDialect = 'modern') =>
   parseSelector(text, { dialect }).evaluate(labels);
@@ -137,4 +137,21 @@ t.test('ast accessor exposes the tree', async (t) => {
     ],
   });
   t.same(parseSelector('').ast, { kind: 'all' });
+});
+
+t.test('selectorFromAst normalises hand-built trees', async (t) => {
+  const sel = selectorFromAst({
+    kind: 'and',
+    operands: [
+      { kind: 'or', operands: [{ kind: 'in', label: 'sa', values: ['b', 'a', 'b'] }] },
+      { kind: 'not', operand: { kind: 'not', operand: { kind: 'has', label: 'x' } } },
+    ],
+  });
+  t.equal(sel.canonical, '(sa in {"a", "b"} && has(x))');
+  t.equal(sel.evaluate({ sa: 'a', x: '' }), true);
+  t.equal(sel.evaluate({ sa: 'c', x: '' }), false);
+  t.throws(() => selectorFromAst({ kind: 'or', operands: [] }), /empty "or"/);
+  const kinds: string[] = [];
+  walkSelector(parseSelector('!has(a) || global()').ast, (n: SelectorNode) => kinds.push(n.kind));
+  t.same(kinds, ['or', 'not', 'has', 'global']);
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerPkiCommands } from '@alpsim/pki';
 import { registerBenchCommands } from '@alpsim/bench';
+import { registerScenarioCommands } from '@alpsim/scenario';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -10,4 +11,5 @@ export function registerAll(program: Command): void {
   void program;
   registerPkiCommands(program);
   registerBenchCommands(program);
+  registerScenarioCommands(program);
 }

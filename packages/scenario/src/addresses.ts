@@ -26,21 +26,3 @@ export function allocateLoopbacks(scenarioIps: string[], runByte = 1 + (process.
   return { toLoopback, toScenario };
 }
 
-/** Scenario IPs for workloads that do not name one: 10.65.0.0/16 in order (Calico's default pod CIDR range style). */
-export class PodIpAllocator {
-  private next = 2;
-  private readonly taken = new Set<string>();
-  reserve(ip: string): void {
-    this.taken.add(ip);
-  }
-  allocate(): string {
-    for (;;) {
-      const n = this.next++;
-      const ip = `10.65.${n >> 8}.${n & 255}`;
-      if (!this.taken.has(ip)) {
-        this.taken.add(ip);
-        return ip;
-      }
-    }
-  }
-}

@@ -45,7 +45,8 @@ export interface WorkloadSpec {
 /** A reference to Calico/Kubernetes resources: a file pattern relative to the scenario file, or an inline object. */
 export type ResourceRef =
   | { kind: 'file'; pattern: string; baseDir: string; pos: SourcePos }
-  | { kind: 'inline'; object: Record<string, unknown>; pos: SourcePos };
+  /** `text` is the node's source, padded so that line/column numbers match the scenario file. */
+  | { kind: 'inline'; object: Record<string, unknown>; pos: SourcePos; text: string };
 
 export interface DeleteRef {
   kind: string;

@@ -57,7 +57,7 @@ export function parseScenarioText(text: string, file: string): Scenario[] {
       }
       continue;
     }
-    const root = new Cursor(file, lines, problems, doc.contents as never, '', doc.range[0]);
+    const root = new Cursor(file, lines, problems, doc.contents as never, '', doc.range[0], text);
     if (!root.present) continue; // an empty document between separators
     const scenario = parseScenarioDocument(root, path.dirname(path.resolve(file)));
     if (scenario) scenarios.push(scenario);
@@ -94,7 +94,7 @@ function parseScenarioDocument(root: Cursor, baseDir: string): Scenario | undefi
   const trustDomain =
     spec.field('trustDomain').string({ pattern: DNS_SUBDOMAIN, expected: 'a trust domain (DNS name, e.g. cluster.local)' }) ??
     DEFAULT_TRUST_DOMAIN;
-  const resources = spec.field('resources').list('resources').map((item) => parseResourceRef(item, baseDir));
+  const resources = spec.field('resources').list('resources').map((item) => parseResourceRef(item, baseDir, root.source));
   const workloads = spec.field('workloads').list('workloads').map(parseWorkload);
   const requests = spec
     .field('requests')
@@ -103,7 +103,7 @@ function parseScenarioDocument(root: Cursor, baseDir: string): Scenario | undefi
   const steps = spec
     .field('steps')
     .list('steps')
-    .map((item, index) => parseStep(item, index, baseDir));
+    .map((item, index) => parseStep(item, index, baseDir, root.source));
   if (name === undefined) return undefined;
   return {
     name,
@@ -118,7 +118,7 @@ function parseScenarioDocument(root: Cursor, baseDir: string): Scenario | undefi
   };
 }
 
-function parseResourceRef(item: Cursor, baseDir: string): ResourceRef | undefined {
+function parseResourceRef(item: Cursor, baseDir: string, sourceText: string): ResourceRef | undefined {
   if (!item.requireMap('{file: <path or glob>} or an inline resource (apiVersion, kind, metadata, spec)')) return undefined;
   const keys = item.keys();
   if (keys.includes('file')) {
@@ -130,7 +130,7 @@ function parseResourceRef(item: Cursor, baseDir: string): ResourceRef | undefine
   item.field('kind').string({ required: true, expected: 'a resource kind (e.g. GlobalNetworkPolicy)' });
   const metadata = item.field('metadata');
   if (metadata.requireMap('a mapping with name')) metadata.field('name').string({ required: true, expected: 'a resource name' });
-  return { kind: 'inline', object: item.toJS() as Record<string, unknown>, pos: item.pos };
+  return { kind: 'inline', object: item.toJS() as Record<string, unknown>, pos: item.pos, text: item.paddedSource(sourceText) };
 }
 
 function parseWorkload(item: Cursor): WorkloadSpec | undefined {
@@ -220,7 +220,7 @@ function parseDeleteRef(item: Cursor): DeleteRef | undefined {
   return namespace === undefined ? { kind, name, pos: item.pos } : { kind, name, namespace, pos: item.pos };
 }
 
-function parseStep(item: Cursor, index: number, baseDir: string): Step | undefined {
+function parseStep(item: Cursor, index: number, baseDir: string, sourceText: string): Step | undefined {
   const STEP_KEYS = ['apply', 'delete', 'request', 'fault'];
   if (!item.requireMap(`a step: one of ${STEP_KEYS.join(', ')}`)) return undefined;
   const keys = item.keys().filter((k) => STEP_KEYS.includes(k));
@@ -232,7 +232,7 @@ function parseStep(item: Cursor, index: number, baseDir: string): Step | undefin
   const body = item.field(keys[0]);
   switch (keys[0]) {
     case 'apply': {
-      const resources = body.list('resources', { required: true, single: true }).map((r) => parseResourceRef(r, baseDir));
+      const resources = body.list('resources', { required: true, single: true }).map((r) => parseResourceRef(r, baseDir, sourceText));
       if (resources.some((r) => r === undefined)) return undefined;
       return { kind: 'apply', resources: resources as ResourceRef[], pos: item.pos };
     }

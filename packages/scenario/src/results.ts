@@ -1,6 +1,7 @@
 import type { RequestSpec, Scenario, Verdict } from './model';
 
-export type RunMode = 'full' | 'direct';
+/** full: real proxies + mTLS; direct: CheckRequests straight to each Dikastes process; engine: in-process evaluation only (explain, diff). */
+export type RunMode = 'full' | 'direct' | 'engine';
 
 /** Why the engine decided as it did, in terms of the user's Calico resources. */
 export interface Decision {

@@ -14,6 +14,8 @@ export class Cursor {
     readonly node: YamlNode | null | undefined,
     readonly path: string,
     private readonly fallbackOffset = 0,
+    /** The whole file's text (for inline resources). */
+    readonly source = '',
   ) {}
 
   get pos(): SourcePos {
@@ -33,7 +35,7 @@ export class Cursor {
 
   private child(node: YamlNode | null | undefined, segment: string): Cursor {
     const path = segment.startsWith('[') ? `${this.path}${segment}` : this.path ? `${this.path}.${segment}` : segment;
-    return new Cursor(this.file, this.lines, this.problems, node, path, this.node?.range?.[0] ?? this.fallbackOffset);
+    return new Cursor(this.file, this.lines, this.problems, node, path, this.node?.range?.[0] ?? this.fallbackOffset, this.source);
   }
 
   isMap(): boolean {
@@ -93,6 +95,17 @@ export class Cursor {
     if (opts.single) return [this];
     this.fail(`expected a list of ${what}`);
     return [];
+  }
+
+  /**
+   * The node's source text, prefixed with newlines and spaces so a parser that reads it alone
+   * reports the same line and column numbers as in the whole file.
+   */
+  paddedSource(text: string): string {
+    const range = this.node?.range;
+    if (!range) return '';
+    const { line, col } = this.lines.linePos(range[0]);
+    return '\n'.repeat(line - 1) + ' '.repeat(col - 1) + text.slice(range[0], range[1]);
   }
 
   /** The raw JS value of the node (for inline resources and label maps). */

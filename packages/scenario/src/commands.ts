@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import { loadResources, type LoadedResource } from '@alpsim/calico';
+import { Command, Option } from 'commander';
+import { computeCoverage, renderCoverage } from './coverage';
+import { diffPolicies, renderDiff, type DiffReport } from './diff';
+import { loadScenarios } from './discover';
+import { evaluateInProcess } from './engine-run';
+import { ScenarioError } from './errors';
+import { createProgress } from './progress';
+import { renderReport, REPORTERS, type ReporterName } from './report/reporters';
+import { renderScenarioTable, renderSummaryLine } from './report/table';
+import { exitCodeFor, summarize, type RunMode, type ScenarioResult } from './results';
+import { resolveScenario, type ResolvedScenario } from './resolve';
+import { runScenario, type FullTransportFactory } from './run/scenario-run';
+import { createFullTransport } from './run/full-transport';
+
+interface RunCommandOptions {
+  mode: 'full' | 'direct';
+  reporter: ReporterName;
+  out?: string;
+  explain?: boolean;
+  coverage?: boolean;
+  dikastes?: string;
+  webhook?: string;
+  concurrency?: string;
+  progress: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+function useColor(opts: { color?: boolean }): boolean {
+  if (opts.color === false || process.env.NO_COLOR) return false;
+  return process.stdout.isTTY === true;
+}
+
+async function resolveAll(paths: string[]): Promise<ResolvedScenario[]> {
+  const scenarios = await loadScenarios(paths);
+  const resolved: ResolvedScenario[] = [];
+  const errors: string[] = [];
+  for (const s of scenarios) {
+    try {
+      resolved.push(await resolveScenario(s));
+    } catch (error) {
+      if (!(error as { userError?: boolean }).userError) throw error;
+      errors.push((error as Error).message);
+    }
+  }
+  if (errors.length) throw new ScenarioError(errors.join('\n'));
+  return resolved;
+}
+
+/** Every resource a scenario ever has (initial + applied in steps): the coverage universe. */
+function everyResource(r: ResolvedScenario): LoadedResource[] {
+  const all = [...r.resources];
+  for (const s of r.steps) if (s.kind === 'apply') all.push(...s.resources);
+  return all;
+}
+
+function emit(results: ScenarioResult[], resolved: ResolvedScenario[], opts: RunCommandOptions, durationMs: number): void {
+  const summary = summarize(results, durationMs);
+  const color = useColor(opts);
+  const tableToStdout = opts.reporter === 'table' || opts.out !== undefined;
+  if (tableToStdout) {
+    for (const result of results) {
+      process.stdout.write(renderScenarioTable(result, { color, explain: opts.explain === true }) + '\n');
+      if (opts.coverage) {
+        const r = resolved.find((x) => x.scenario === result.scenario)!;
+        process.stdout.write(renderCoverage(computeCoverage(result, everyResource(r))) + '\n');
+      }
+      process.stdout.write('\n');
+    }
+    process.stdout.write(renderSummaryLine(summary, { color }) + '\n');
+  }
+  if (opts.reporter !== 'table') {
+    const text = renderReport(opts.reporter, summary);
+    if (opts.out) fs.writeFileSync(opts.out, text);
+    else process.stdout.write(text);
+  } else if (opts.out) {
+    fs.writeFileSync(opts.out, results.map((r) => renderScenarioTable(r, { color: false, explain: opts.explain === true })).join('\n\n') + '\n');
+  }
+  process.exitCode = exitCodeFor(summary);
+}
+
+
+export async function runCommand(paths: string[], opts: RunCommandOptions): Promise<ScenarioResult[]> {
+  const started = performance.now();
+  const resolved = await resolveAll(paths);
+  const total = resolved.reduce((n, r) => n + r.requests.length + r.steps.filter((s) => s.kind === 'request').length, 0);
+  const progress = createProgress(total, { enabled: opts.progress, minimum: opts.mode === 'full' ? 100 : 300 });
+  const concurrency = opts.concurrency !== undefined ? Number(opts.concurrency) : undefined;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new ScenarioError(`--concurrency: expected a positive integer, got ${opts.concurrency}`);
+  }
+  const factory: FullTransportFactory | undefined = opts.mode === 'full' ? createFullTransport : undefined;
+  const results: ScenarioResult[] = [];
+  try {
+    for (const r of resolved) {
+      results.push(
+        await runScenario(
+          r,
+          {
+            mode: opts.mode,
+            dikastesCommand: opts.dikastes,
+            webhookCommand: opts.webhook,
+            explain: opts.explain === true,
+            concurrency,
+            onRequestDone: () => progress.tick(),
+            log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+          },
+          factory,
+        ),
+      );
+    }
+  } finally {
+    progress.stop();
+  }
+  emit(results, resolved, opts, performance.now() - started);
+  return results;
+}
+
+function reporterOption(): Option {
+  return new Option('--reporter <name>', 'output format').choices(REPORTERS as unknown as string[]).default('table');
+}
+
+export function registerScenarioCommands(program: Command): void {
+  program
+    .command('run')
+    .description('run scenarios end to end (default: the quickstart) and compare every verdict with its expectation')
+    .argument('[paths...]', 'scenario files, directories or globs')
+    .addOption(new Option('--mode <mode>', 'full: real proxies and mTLS; direct: CheckRequests straight to each Dikastes').choices(['full', 'direct']).default('full'))
+    .addOption(reporterOption())
+    .option('--out <file>', 'write the report to a file (the table still goes to stdout)')
+    .option('--explain', 'show which tier/policy/rule decided each verdict, and why earlier rules did not match')
+    .option('--coverage', 'per policy rule, how many requests it decided; rules never hit are listed')
+    .option('--dikastes <command>', 'run this command as Dikastes (gets `server -l <sock> -d socket`, cwd = the Felix socket folder)')
+    .option('--webhook <command>', 'run this command as the pilot-webhook (gets `<socket path>`)')
+    .option('--concurrency <n>', 'requests in flight at once (default 32 direct, 8 full)')
+    .option('--no-progress', 'never show a progress bar')
+    .option('--no-color', 'plain output')
+    .option('--verbose', 'log harness events (Felix joins, process starts) to stderr')
+    .action(async (paths: string[], opts: RunCommandOptions) => {
+      await runCommand(paths, opts);
+    });
+
+  program
+    .command('explain')
+    .description('for every request of the scenarios: the verdict of alpsim\'s engine, the rule that decided it, and why each earlier rule did not match (in-process, no sockets)')
+    .argument('[paths...]', 'scenario files, directories or globs')
+    .addOption(reporterOption())
+    .option('--out <file>', 'write the report to a file')
+    .option('--coverage', 'per policy rule, how many requests it decided')
+    .option('--no-color', 'plain output')
+    .action(async (paths: string[], opts: RunCommandOptions) => {
+      const started = performance.now();
+      const resolved = await resolveAll(paths);
+      const results = resolved.map((r) => evaluateInProcess(r, { explain: true }));
+      emit(results, resolved, { ...opts, explain: true, mode: 'direct', progress: false }, performance.now() - started);
+    });
+
+  program
+    .command('diff')
+    .description('which requests change verdict between two policy versions (the pre-deployment impact report)')
+    .argument('<scenario>', 'scenario file (its workloads and requests; its policies are replaced by each version)')
+    .requiredOption('--before <resources...>', 'policy files/dirs/globs of the current version')
+    .requiredOption('--after <resources...>', 'policy files/dirs/globs of the new version')
+    .option('--generate', 'instead of the scenario requests: every workload pair × each method/path named in any policy')
+    .option('--json', 'machine-readable output')
+    .action(async (scenarioPath: string, opts: { before: string[]; after: string[]; generate?: boolean; json?: boolean }) => {
+      const resolved = await resolveAll([scenarioPath]);
+      const reports: DiffReport[] = [];
+      for (const r of resolved) {
+        const before = await loadResources(opts.before, { compat: r.scenario.compat });
+        const after = await loadResources(opts.after, { compat: r.scenario.compat });
+        reports.push(diffPolicies(r, before, after, { generate: opts.generate === true }));
+      }
+      if (opts.json) {
+        const json = reports.map((rep) => ({
+          scenario: rep.scenario,
+          compared: rep.compared,
+          changes: rep.changes.map((c) => ({
+            from: c.before.request.from.kind === 'workload' ? c.before.request.from.key : c.before.request.from.ip,
+            to: c.before.request.to,
+            port: c.before.port,
+            method: c.before.request.method,
+            path: c.before.request.path,
+            before: c.before.got,
+            after: c.after.got,
+            beforeDecidedBy: c.before.decision?.summary ?? null,
+            afterDecidedBy: c.after.decision?.summary ?? null,
+          })),
+        }));
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      } else {
+        process.stdout.write(reports.map(renderDiff).join('\n\n') + '\n');
+      }
+      // Like diff(1): 1 when something changes, so CI can gate on it.
+      process.exitCode = reports.some((r) => r.changes.length > 0) ? 1 : 0;
+    });
+}
+
+export type { RunMode };

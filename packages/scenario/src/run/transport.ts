@@ -1,0 +1,77 @@
+import type { CheckRequest } from '@alpsim/proto';
+import type { Verdict } from '../model';
+import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
+import { buildCheckRequest, verdictOfOutcome, ENVOY_AUTHZ_TIMEOUT_MS } from '../authz';
+import type { DikastesProcess } from './dikastes-process';
+
+export interface Delivery {
+  got: Verdict;
+  /** What came back: `OK`, `PERMISSION_DENIED`, `HTTP 403`, `timeout`, … */
+  detail: string;
+  /** The ext_authz call failed or never happened (Dikastes stopped/slow, TLS rejected): no engine decision applies. */
+  transportFailure?: string;
+}
+
+/** How a request reaches the destination's Dikastes: straight (direct mode) or through real proxies (full mode). */
+export interface Transport {
+  send(request: ResolvedRequest, check: CheckRequest): Promise<Delivery>;
+  /** Called after a Dikastes restarted, so clients can reconnect before the next request. */
+  dikastesRestarted(workloadKey: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Sidecars run Istio's MUTUAL_TLS (what Calico's ALP guide required): a source without a certificate
+ * never completes the handshake, so no CheckRequest is sent and the request fails. Both modes agree.
+ */
+export const PLAINTEXT_REJECTED: Delivery = {
+  got: 'deny',
+  detail: 'TLS rejected',
+  transportFailure: 'no client certificate: the destination sidecar requires mTLS, so the connection is refused before any Check',
+};
+
+let requestCounter = 0;
+
+/**
+ * The CheckRequest Envoy would send for this request at the destination's inbound listener:
+ * scenario IPs and ports, SPIFFE principals from the two certificates, HTTP method/path/headers.
+ */
+export function checkRequestFor(request: ResolvedRequest, target: ResolvedWorkload, sourcePort: number): CheckRequest {
+  requestCounter++;
+  return buildCheckRequest({
+    source: { ip: request.sourceIp, port: sourcePort, principal: request.sourcePrincipal },
+    destination: { ip: target.ip, port: request.port, principal: target.spiffeId },
+    method: request.method,
+    path: request.path,
+    host: `${target.name}.${target.namespace}:${request.port}`,
+    headers: request.headers,
+    requestId: `alpsim-${process.pid}-${requestCounter}`,
+  });
+}
+
+/** Direct mode: the harness plays Envoy and sends the CheckRequest straight to the Dikastes socket. */
+export class DirectTransport implements Transport {
+  constructor(private readonly dikastes: Map<string, DikastesProcess>) {}
+
+  async send(request: ResolvedRequest, check: CheckRequest): Promise<Delivery> {
+    if (request.sourcePrincipal === '') return PLAINTEXT_REJECTED;
+    const d = this.dikastes.get(request.to)!;
+    if (!d.client || d.status === 'stopped') {
+      return { got: 'deny', detail: 'ext_authz unavailable', transportFailure: 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)' };
+    }
+    const outcome = await d.client.check(check, ENVOY_AUTHZ_TIMEOUT_MS);
+    const { allowed, detail } = verdictOfOutcome(outcome);
+    if (outcome.kind === 'error') {
+      return {
+        got: 'deny',
+        detail,
+        transportFailure: `ext_authz call failed (${detail}${detail === 'timeout' ? `, > ${ENVOY_AUTHZ_TIMEOUT_MS} ms` : ''}): Envoy denies (failure_mode_allow: false)`,
+      };
+    }
+    return { got: allowed ? 'allow' : 'deny', detail };
+  }
+
+  async dikastesRestarted(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

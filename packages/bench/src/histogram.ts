@@ -63,6 +63,13 @@ export class LatencyHistogram {
     this.histogram.add(other.histogram);
   }
 
+  /** Add a histogram previously saved with encode(). */
+  addEncoded(encoded: string): void {
+    const decoded = hdr.decodeFromCompressedBase64(encoded, 64, false);
+    this.histogram.add(decoded);
+    decoded.destroy();
+  }
+
   summary(): LatencySummary {
     const h = this.histogram;
     if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };

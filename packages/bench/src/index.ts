@@ -19,7 +19,7 @@ export type { ClinicTool, GcSummary } from './sut';
 export { sampleProcessTree } from './process-stats';
 export { loadProfile, parseProfile, parseDurationMs, ProfileError } from './profile';
 export type { BenchProfile, StoreSpec, ChurnOptions } from './profile';
-export { runProfile, runInProcess, measureFloor } from './runner';
+export { runProfile, runInProcess, FloorSession, mergeMeasurements } from './runner';
 export type { RunOptions } from './runner';
 export type { BenchResult, StoreResult, LoadMeasurement, TargetCheck, ChurnResult, FullPathResult } from './results';
 export { evaluateTargets } from './targets';

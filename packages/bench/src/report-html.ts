@@ -31,7 +31,7 @@ export function renderHtml(result: BenchResult): string {
       percentileSeries.push(...curveSeries(`${s.name}: mTLS hop only`, s.fullPath.withoutAuthz.curve, color, true));
     }
   });
-  if (result.floor) percentileSeries.push(...curveSeries('no-op floor', result.floor.curve, '#555', true));
+  if (result.floor) percentileSeries.push(...curveSeries('no-op floor (all slices)', result.floor.curve, '#555', true));
   if (percentileSeries.length) {
     plots.push(linePlot(percentileSeries, {
       title: 'Check latency by percentile (over the Unix socket)', xLabel: 'percentile', yLabel: 'latency (ms)',
@@ -60,16 +60,17 @@ export function renderHtml(result: BenchResult): string {
       { name: 'p50', color: PALETTE[0], points: scaled.map((s) => [s.rules, s.sut!.latency.p50]) },
       { name: 'p99', color: PALETTE[1], points: scaled.map((s) => [s.rules, s.sut!.latency.p99]) },
     ];
-    if (result.floor) {
-      series.push({ name: 'floor p50', color: PALETTE[0], dashed: true, points: scaled.map((s) => [s.rules, result.floor!.latency.p50]) });
-      series.push({ name: 'floor p99', color: PALETTE[1], dashed: true, points: scaled.map((s) => [s.rules, result.floor!.latency.p99]) });
+    const floored = scaled.filter((s) => s.floor);
+    if (floored.length) {
+      series.push({ name: 'floor p50', color: PALETTE[0], dashed: true, points: floored.map((s) => [s.rules, s.floor!.latency.p50]) });
+      series.push({ name: 'floor p99', color: PALETTE[1], dashed: true, points: floored.map((s) => [s.rules, s.floor!.latency.p99]) });
     }
     const ip = scaled.filter((s) => s.inProcess);
     if (ip.length) series.push({ name: 'in-process p50', color: PALETTE[2], points: ip.map((s) => [s.rules, s.inProcess!.latency.p50]) });
     plots.push(linePlot(series, { title: 'Scaling with store size', xLabel: 'rules in the store', yLabel: 'latency (ms)', xLog: true, yLog: true }));
     plots.push(linePlot([
       { name: 'system under test', color: PALETTE[0], points: scaled.map((s) => [s.rules, s.sut!.throughput]) },
-      ...(result.floor ? [{ name: 'floor', color: '#555', dashed: true, points: scaled.map((s) => [s.rules, result.floor!.throughput] as [number, number]) }] : []),
+      ...(scaled.some((s) => s.floor) ? [{ name: 'floor', color: '#555', dashed: true, points: scaled.filter((s) => s.floor).map((s) => [s.rules, s.floor!.throughput] as [number, number]) }] : []),
     ], { title: 'Throughput with store size', xLabel: 'rules in the store', yLabel: 'checks per second', xLog: true, yLog: false }));
   }
   const churn = result.stores.filter((s) => s.churn);

@@ -54,7 +54,7 @@ export function formatSummary(result: BenchResult): string {
   out.push(`host: ${result.host.cpus} × ${result.host.cpuModel}, node ${result.host.node}; seed ${result.profile.seed}`);
   const rows: string[][] = [['store', 'metric', 'system under test', 'floor', 'ratio']];
   for (const s of result.stores) {
-    if (s.sut) rows.push(...loadRows(s.name, s.sut, result.floor));
+    if (s.sut) rows.push(...loadRows(s.name, s.sut, s.floor));
     if (s.fullPath) {
       const fp = s.fullPath;
       rows.push(...loadRows(`${s.name} (full path)`, fp.withAuthz, fp.withoutAuthz));

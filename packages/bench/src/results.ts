@@ -73,6 +73,8 @@ export interface StoreResult {
   verdictMismatches: number;
   mismatchDetail: string[];
   sut?: LoadMeasurement;
+  /** The no-op floor measured right after this store's load, same client, requests and traffic. */
+  floor?: LoadMeasurement;
   ratios?: Ratios;
   churn?: ChurnResult;
   inProcess?: InProcessResult;
@@ -97,6 +99,7 @@ export interface BenchResult {
   durationMs: number;
   host: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryBytes: number; loadAverage: number[] };
   systemUnderTest: { command: string; ours: boolean };
+  /** All floor slices of the run merged (for plots); ratios use each store's own slice. */
   floor?: LoadMeasurement;
   stores: StoreResult[];
   targets: TargetCheck[];

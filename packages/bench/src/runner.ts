@@ -95,25 +95,83 @@ async function measure(
   return { measurement, raw };
 }
 
-export async function measureFloor(profile: BenchProfile, runDir: string, requests: { encoded: Buffer; expectedCode: number }[]): Promise<LoadMeasurement> {
-  const socket = path.join(runDir, 'floor.sock');
-  const proc = ManagedProcess.start({
-    argv: [process.execPath, path.join(__dirname, 'floor-main.js'), socket],
-    cwd: runDir,
-    logFile: path.join(runDir, 'floor.log'),
-    gcFile: path.join(runDir, 'floor-gc.json'),
-  });
-  const client = new CheckClient(socket, profile.apiVersion);
-  try {
-    await waitUntilReady(client, proc, 'floor server', 20_000);
-    // The floor answers OK to everything: expect 0 so wrong replies still show up.
-    const calls = requests.map((r) => ({ encoded: r.encoded, expectedCode: 0 }));
-    const { measurement } = await measure(client, proc, roundRobin(calls, client), profile.traffic);
-    return measurement;
-  } finally {
-    client.close();
-    await proc.stop();
+/**
+ * The no-op floor server lives for the whole run; after each store it is measured with the same
+ * client, the same request bytes and the same traffic, so every ratio compares two measurements
+ * taken back to back on the same machine state.
+ */
+export class FloorSession {
+  private constructor(private readonly proc: ManagedProcess, private readonly client: CheckClient) {}
+
+  static async start(runDir: string, apiVersion: BenchProfile['apiVersion']): Promise<FloorSession> {
+    const socket = path.join(runDir, 'floor.sock');
+    const proc = ManagedProcess.start({
+      argv: [process.execPath, path.join(__dirname, 'floor-main.js'), socket],
+      cwd: runDir,
+      logFile: path.join(runDir, 'floor.log'),
+      gcFile: path.join(runDir, 'floor-gc.json'),
+    });
+    const client = new CheckClient(socket, apiVersion);
+    try {
+      await waitUntilReady(client, proc, 'floor server', 20_000);
+    } catch (error) {
+      client.close();
+      await proc.stop();
+      throw error;
+    }
+    return new FloorSession(proc, client);
   }
+
+  async measure(requests: { encoded: Buffer }[], traffic: TrafficOptions): Promise<LoadMeasurement> {
+    // The floor answers OK to everything: expect 0 so a wrong reply still shows up.
+    const calls = requests.map((r) => ({ encoded: r.encoded, expectedCode: 0 }));
+    return (await measure(this.client, this.proc, roundRobin(calls, this.client), traffic)).measurement;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    await this.proc.stop();
+  }
+}
+
+/** One summary of several floor slices (merged histograms, summed counts and CPU). */
+export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0];
+  const merged = new LatencyHistogram();
+  for (const p of parts) merged.addEncoded(p.histogram);
+  const sum = (f: (m: LoadMeasurement) => number) => parts.reduce((s, m) => s + f(m), 0);
+  const completed = sum((m) => m.completed);
+  const durationMs = sum((m) => m.durationMs);
+  const cpuMs = sum((m) => m.cpuMs);
+  const gcParts = parts.map((m) => m.gc).filter((g): g is NonNullable<typeof g> => g !== undefined);
+  const result: LoadMeasurement = {
+    latency: merged.summary(),
+    curve: merged.curve(),
+    histogram: merged.encode(),
+    throughput: completed / (durationMs / 1000),
+    completed,
+    errors: sum((m) => m.errors),
+    unexpected: sum((m) => m.unexpected),
+    unexpectedCodes: {},
+    errorMessages: parts.flatMap((m) => m.errorMessages).slice(0, 5),
+    dropped: sum((m) => m.dropped),
+    durationMs,
+    cpuMs,
+    cpuUsPerCheck: completed > 0 ? (cpuMs * 1000) / completed : 0,
+    rssBytes: Math.max(...parts.map((m) => m.rssBytes)),
+    peakRssBytes: Math.max(...parts.map((m) => m.peakRssBytes)),
+    gc: gcParts.length
+      ? {
+          count: gcParts.reduce((s, g) => s + g.count, 0),
+          totalMs: gcParts.reduce((s, g) => s + g.totalMs, 0),
+          maxMs: Math.max(...gcParts.map((g) => g.maxMs)),
+          byKind: {},
+        }
+      : undefined,
+  };
+  merged.destroy();
+  return result;
 }
 
 export async function runInProcess(job: InProcessJob): Promise<InProcessResult> {
@@ -194,13 +252,12 @@ async function runChurn(
   };
 }
 
-async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floorRequests: { value?: { encoded: Buffer; expectedCode: number }[] }): Promise<StoreResult> {
+async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floor: FloorSession | undefined): Promise<StoreResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
   const store = generateStore(spec.shape, profile.seed + index);
   const generateMs = performance.now() - t0;
   const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
-  floorRequests.value ??= calls;
   log(`[${spec.name}] generated ${store.stats.rules} rules, ${store.stats.ipSets} IP sets (${store.stats.ipSetMembers} members) in ${generateMs.toFixed(0)} ms`);
   const result: StoreResult = {
     name: spec.name,
@@ -268,6 +325,16 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     await proc.stop(options.clinic ? 'SIGINT' : 'SIGTERM', options.clinic ? 300_000 : 5000);
     await feeder.close();
   }
+  if (floor && result.sut) {
+    log(`[${spec.name}] floor: no-op grpc-js ext_authz server, same client, same requests, same traffic`);
+    result.floor = await floor.measure(calls, profile.traffic);
+    result.ratios = {
+      p50: result.sut.latency.p50 / result.floor.latency.p50,
+      p99: result.sut.latency.p99 / result.floor.latency.p99,
+      throughput: result.sut.throughput / result.floor.throughput,
+      cpuPerCheck: result.floor.cpuUsPerCheck > 0 ? result.sut.cpuUsPerCheck / result.floor.cpuUsPerCheck : 0,
+    };
+  }
   return result;
 }
 
@@ -285,31 +352,15 @@ export async function runProfile(profile: BenchProfile, options: RunOptions): Pr
   const runDir = makeRunDir();
   fs.mkdirSync(options.resultsDir, { recursive: true });
   const stores: StoreResult[] = [];
-  const floorRequests: { value?: { encoded: Buffer; expectedCode: number }[] } = {};
-  let floor: LoadMeasurement | undefined;
+  let floorSession: FloorSession | undefined;
   try {
-    for (const [i, spec] of profile.stores.entries()) {
-      const storeResult = await runStore(profile, spec, i, runDir, opts, floorRequests);
-      stores.push(storeResult);
-      // The floor runs after the first store so it uses the same request bytes and the machine is warm.
-      if (i === 0 && profile.floor && profile.path === 'direct' && floorRequests.value) {
-        log('[floor] no-op grpc-js ext_authz server, same client, same traffic');
-        floor = await measureFloor(profile, runDir, floorRequests.value);
-      }
-    }
+    if (profile.floor && profile.path === 'direct') floorSession = await FloorSession.start(runDir, profile.apiVersion);
+    for (const [i, spec] of profile.stores.entries()) stores.push(await runStore(profile, spec, i, runDir, opts, floorSession));
   } finally {
+    await floorSession?.close();
     fs.rmSync(runDir, { recursive: true, force: true });
   }
-  for (const s of stores) {
-    if (floor && s.sut) {
-      s.ratios = {
-        p50: s.sut.latency.p50 / floor.latency.p50,
-        p99: s.sut.latency.p99 / floor.latency.p99,
-        throughput: s.sut.throughput / floor.throughput,
-        cpuPerCheck: floor.cpuUsPerCheck > 0 ? s.sut.cpuUsPerCheck / floor.cpuUsPerCheck : 0,
-      };
-    }
-  }
+  const floor = mergeMeasurements(stores.map((s) => s.floor).filter((f): f is LoadMeasurement => f !== undefined));
   const cpus = os.cpus();
   const result: BenchResult = {
     format: 'alpsim-bench/1',

@@ -7,8 +7,10 @@ import type { ClientSink } from './processor';
 
 export interface ClientBufferOptions {
   /**
-   * Messages that may wait beyond the join snapshot while the stream does not drain (Felix's
-   * per-client channel holds 100). Exceeding it ends the stream with RESOURCE_EXHAUSTED.
+   * How many messages of earlier batches (a snapshot change or a join) may still be waiting for the
+   * stream when the next batch arrives (Felix's per-client channel holds 100). Beyond that the client
+   * counts as stalled and its stream ends with RESOURCE_EXHAUSTED. The current batch is never
+   * counted, so one large change never cuts off a client that keeps reading.
    */
   maxBufferedMessages?: number;
 }
@@ -17,14 +19,17 @@ export const DEFAULT_MAX_BUFFERED_MESSAGES = 100;
 
 export type ClientEndReason = 'ok' | 'overflow' | 'closed';
 
-/**
- * Buffers messages for one `grpc.ServerWritableStream`. The join snapshot may be any size (it is
- * bounded by the state); on top of it at most `maxBufferedMessages` updates may be waiting.
- */
+interface Queued {
+  message: ToDataplane;
+  batch: number;
+}
+
+/** Buffers messages for one `grpc.ServerWritableStream`, honouring its backpressure. */
 export class ClientStream implements ClientSink {
-  private readonly queue: ToDataplane[] = [];
-  /** How many of the queued messages (always at the front) belong to the join snapshot. */
-  private snapshotQueued = 0;
+  private readonly queue: Queued[] = [];
+  private currentBatch = -1;
+  /** Queued messages that belong to batches before `currentBatch` (always at the front). */
+  private olderQueued = 0;
   private ended = false;
   private waitingForDrain = false;
   private readonly maxBuffered: number;
@@ -32,6 +37,8 @@ export class ClientStream implements ClientSink {
   constructor(
     private readonly call: grpc.ServerWritableStream<object, ToDataplane>,
     options: ClientBufferOptions,
+    /** The batch being produced now (FelixServer bumps it per setState and per join). */
+    private readonly batchClock: () => number,
     private readonly onEnd: (reason: ClientEndReason) => void,
   ) {
     this.maxBuffered = options.maxBufferedMessages ?? DEFAULT_MAX_BUFFERED_MESSAGES;
@@ -44,19 +51,6 @@ export class ClientStream implements ClientSink {
     call.on('cancelled', () => this.finish('closed'));
   }
 
-  private inSnapshot = false;
-
-  /** Messages sent until markSnapshotComplete() form the join snapshot (exempt from the bound). */
-  beginSnapshot(): void {
-    this.inSnapshot = true;
-  }
-
-  markSnapshotComplete(): void {
-    this.inSnapshot = false;
-    this.snapshotQueued = this.queue.length;
-    this.pump();
-  }
-
   get isEnded(): boolean {
     return this.ended;
   }
@@ -67,11 +61,16 @@ export class ClientStream implements ClientSink {
 
   send(message: ToDataplane): void {
     if (this.ended) return;
-    this.queue.push(message);
-    if (!this.inSnapshot && this.queue.length - this.snapshotQueued > this.maxBuffered) {
-      this.overflow();
-      return;
+    const batch = this.batchClock();
+    if (batch !== this.currentBatch) {
+      this.currentBatch = batch;
+      this.olderQueued = this.queue.length;
+      if (this.olderQueued > this.maxBuffered) {
+        this.overflow();
+        return;
+      }
     }
+    this.queue.push({ message, batch });
     this.pump();
   }
 
@@ -80,7 +79,7 @@ export class ClientStream implements ClientSink {
     if (this.ended) return;
     this.ended = true;
     // The queue is bounded, so handing it all to the stream's own buffer is bounded too.
-    for (const message of this.queue.splice(0)) this.call.write(message);
+    for (const entry of this.queue.splice(0)) this.call.write(entry.message);
     this.call.end();
     this.onEnd('ok');
   }
@@ -89,7 +88,7 @@ export class ClientStream implements ClientSink {
     this.ended = true;
     const dropped = this.queue.length;
     this.queue.length = 0;
-    // Status follows whatever the stream already accepted; a client that reads again sees it and
+    // The status follows whatever the stream already accepted; a client that reads again sees it and
     // reconnects for a fresh snapshot.
     const error = Object.assign(new Error(`felix: client too slow: ${dropped} messages pending; reconnect for a fresh snapshot`), {
       code: grpc.status.RESOURCE_EXHAUSTED,
@@ -107,9 +106,9 @@ export class ClientStream implements ClientSink {
 
   private pump(): void {
     while (!this.ended && !this.waitingForDrain && this.queue.length > 0) {
-      if (this.snapshotQueued > 0) this.snapshotQueued--;
-      const accepted = this.call.write(this.queue.shift()!);
-      if (!accepted) this.waitingForDrain = true;
+      const entry = this.queue.shift()!;
+      if (entry.batch !== this.currentBatch && this.olderQueued > 0) this.olderQueued--;
+      if (!this.call.write(entry.message)) this.waitingForDrain = true;
     }
   }
 }

@@ -41,11 +41,14 @@ export class FelixServer {
   private readonly streams = new Set<ClientStream>();
   private readonly endHandlers: ((event: ClientEvent) => void)[] = [];
   private closed = false;
+  /** Bumped per snapshot change and per join: a client's buffer bound counts earlier batches only. */
+  private batch = 0;
 
   constructor(private readonly options: FelixServerOptions = {}) {}
 
   /** Apply a new snapshot; every connected client receives what Felix would send it. */
   setState(state: DataplaneState): void {
+    this.batch++;
     this.processor.setState(state);
   }
 
@@ -94,17 +97,16 @@ export class FelixServer {
   handleSync(workloadKey: string, call: grpc.ServerWritableStream<object, ToDataplane>): void {
     let joinId = 0;
     let client: ReturnType<PolicySyncProcessor['join']> | undefined;
-    const stream = new ClientStream(call, this.options, (reason) => {
+    const stream = new ClientStream(call, this.options, () => this.batch, (reason) => {
       this.streams.delete(stream);
       if (client) this.processor.leave(client);
       this.log(`client ${workloadKey} (join ${joinId}) ended: ${reason}`);
       for (const handler of this.endHandlers) handler({ workloadKey, joinId, reason });
     });
     this.streams.add(stream);
-    stream.beginSnapshot();
+    this.batch++;
     client = this.processor.join(workloadKey, stream);
     joinId = client.joinId;
-    stream.markSnapshotComplete();
     this.log(`client ${workloadKey} joined (join ${joinId})`);
   }
 

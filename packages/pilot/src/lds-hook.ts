@@ -26,7 +26,7 @@ const text = (status: number, body: string): HookResult => ({ status, body: Buff
  * The LDS hook: for `sidecar~<ip>~…` nodes, prepend the ext_authz filter to every inbound listener
  * (name `<proto>_<ip>_<port>` with ip == node IP). See README for every quirk reproduced.
  */
-export function ldsHook(serviceNode: string, body: Buffer, log: Logger): HookResult {
+export function ldsHook(serviceNode: string, body: Buffer, log: Logger, stdout: (text: string) => void = (text) => process.stdout.write(text)): HookResult {
   const parts = serviceNode.split('~');
   // Go: `ip := c[1]` runs before the type check, so a node without '~' indexes out of range.
   if (parts.length < 2) return { panic: `runtime error: index out of range [1] with length ${parts.length}` };
@@ -39,7 +39,7 @@ export function ldsHook(serviceNode: string, body: Buffer, log: Logger): HookRes
   } catch (error) {
     if (error instanceof GoPanic) return { panic: error.message };
     log.log('error', 'failed to decode JSON', { err: (error as GoDecodeError).message });
-    process.stdout.write(body.toString('utf8')); // the Go code prints the offending body to stdout
+    stdout(body.toString('utf8')); // the Go code prints the offending body to stdout
     return text(400, 'could not parse request JSON');
   }
   for (const listener of lds.listeners ?? []) {

@@ -14,6 +14,8 @@ export interface PilotWebhookOptions {
   debug?: boolean;
   /** Where logrus-style log lines go (default: stderr). */
   log?: (line: string) => void;
+  /** Where undecodable LDS bodies are echoed, as the Go code printed them (default: stdout). */
+  stdout?: (text: string) => void;
 }
 
 export interface PilotWebhook {
@@ -24,7 +26,7 @@ export interface PilotWebhook {
   stats: { requests: number; panics: number };
 }
 
-type Handler = (params: Record<string, string>, body: Buffer, log: Logger) => HookResult;
+type Handler = (params: Record<string, string>, body: Buffer, log: Logger, stdout: (text: string) => void) => HookResult;
 
 const passThrough: Handler = (_params, body) => ({ status: 200, body });
 
@@ -34,7 +36,7 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
-  { segments: ['v1', 'listeners', '{serviceCluster}', '{serviceNode}'], handler: (p, body, log) => ldsHook(p.serviceNode, body, log) },
+  { segments: ['v1', 'listeners', '{serviceCluster}', '{serviceNode}'], handler: (p, body, log, stdout) => ldsHook(p.serviceNode, body, log, stdout) },
   { segments: ['v1', 'clusters', '{serviceCluster}', '{serviceNode}'], handler: passThrough },
   { segments: ['v1', 'routes', '{routeConfigName}', '{serviceCluster}', '{serviceNode}'], handler: passThrough },
   { segments: ['v1', 'registration', '{serviceName}'], handler: passThrough },
@@ -112,6 +114,7 @@ export async function startPilotWebhook(socketPath: string, options: PilotWebhoo
   const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const logger = logrusLogger(options.debug ? 'debug' : 'info', write);
   const stats = { requests: 0, panics: 0 };
+  const stdout = options.stdout ?? ((text: string) => process.stdout.write(text));
   removeStaleSocket(socketPath, logger);
 
   const sockets = new Set<Socket>();
@@ -130,7 +133,7 @@ export async function startPilotWebhook(socketPath: string, options: PilotWebhoo
         return send(res, 415, Buffer.from('415: Unsupported Media Type'));
       }
       if (!acceptsJson(req.headers.accept)) return send(res, 406, Buffer.from('406: Not Acceptable'));
-      const result = match.route.handler(match.params, Buffer.concat(chunks), logger);
+      const result = match.route.handler(match.params, Buffer.concat(chunks), logger, stdout);
       if ('panic' in result) {
         // Go's net/http recovers a handler panic: it logs it and closes the connection unanswered.
         stats.panics++;

@@ -1,6 +1,7 @@
 // Certificate identity as Envoy reads it: principal = first URI SAN, else the RFC 2253 subject; plus the
 // X.509-SVID rules alpsim's listeners enforce on client certificates.
 import { X509Certificate } from 'node:crypto';
+import { SvidVerificationError, verifySvid } from '@alpsim/pki';
 
 export interface SubjectAltName { type: string; value: string }
 
@@ -44,7 +45,7 @@ export function uriSans(cert: X509Certificate): string[] {
  * multi-line subject already escapes RFC 2253 specials in values, so lines are only reordered.
  */
 export function rfc2253Subject(cert: X509Certificate): string {
-  return cert.subject.split('\n').filter(Boolean).reverse().join(',');
+  return (cert.subject ?? '').split('\n').filter(Boolean).reverse().join(',');
 }
 
 /** Envoy's principal for a peer or local certificate (2018 order: URI SAN, then subject). */
@@ -56,17 +57,6 @@ export function principalOf(cert: X509Certificate | undefined): string {
 
 export function certificateFromPem(pem: string): X509Certificate {
   return new X509Certificate(pem);
-}
-
-const SPIFFE_ID = /^spiffe:\/\/([a-z0-9._-]+)((?:\/[A-Za-z0-9._-]+)+)$/;
-
-/** Why a SPIFFE ID is malformed, or undefined when it is a valid workload (non-root) SPIFFE ID. */
-export function spiffeIdProblem(uri: string): string | undefined {
-  if (!/^spiffe:\/\//i.test(uri)) return `URI SAN ${JSON.stringify(uri)} is not a SPIFFE ID (scheme must be spiffe://)`;
-  const m = SPIFFE_ID.exec(uri);
-  if (!m) return `URI SAN ${JSON.stringify(uri)} is not a valid SPIFFE ID (lower-case trust domain, non-empty path of [A-Za-z0-9._-] segments)`;
-  if (m[2].split('/').some((seg) => seg === '.' || seg === '..')) return `URI SAN ${JSON.stringify(uri)} has a "." or ".." path segment`;
-  return undefined;
 }
 
 export type ClientCertPolicy = 'svid' | 'envoy';
@@ -94,15 +84,18 @@ const VERIFY_ERRORS: Record<string, string> = {
 };
 
 /**
- * Judge a TLS client: chain verification result (from Node/OpenSSL against the listener's root) plus,
- * with policy 'svid', the X.509-SVID rules (exactly one URI SAN, a SPIFFE ID with a path, not a CA).
- * Policy 'envoy' accepts any chain-verified certificate as 2018 Envoy did (principal may be a subject).
+ * Judge a TLS client: the chain verification result from Node/OpenSSL against the listener's root,
+ * then, with policy 'svid', the X.509-SVID leaf rules as @alpsim/pki's verifySvid states them
+ * (exactly one URI SAN, a SPIFFE ID with a path, cA=false, key usage). Policy 'envoy' accepts any
+ * chain-verified certificate as 2018 Envoy did (its principal may then be a subject).
  */
 export function judgeClientCertificate(
   cert: X509Certificate | undefined,
   authorized: boolean,
   authorizationError: string | undefined,
   policy: ClientCertPolicy,
+  chainPem: string,
+  rootCertPem: string,
 ): PeerVerdict {
   if (!cert) return { ok: false, stat: 'ssl.fail_verify_no_cert', reason: 'client presented no certificate (mTLS required)', principal: '' };
   const principal = principalOf(cert);
@@ -112,11 +105,12 @@ export function judgeClientCertificate(
     return { ok: false, stat: 'ssl.fail_verify_error', reason: `${text} (${code})`, principal };
   }
   if (policy === 'envoy') return { ok: true, principal };
-  const uris = uriSans(cert);
-  if (uris.length === 0) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate has no URI SAN (subject ${JSON.stringify(rfc2253Subject(cert))}); an X.509-SVID carries its SPIFFE ID as exactly one URI SAN`, principal };
-  if (uris.length > 1) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate has ${uris.length} URI SANs (${uris.join(', ')}); an X.509-SVID must have exactly one`, principal };
-  const problem = spiffeIdProblem(uris[0]);
-  if (problem) return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate ${problem}`, principal };
-  if (cert.ca) return { ok: false, stat: 'ssl.fail_verify_san', reason: 'client certificate is a CA certificate (X.509-SVID leaves must have cA=false)', principal };
+  try {
+    verifySvid(chainPem, rootCertPem);
+  } catch (err) {
+    if (!(err instanceof SvidVerificationError)) throw err;
+    const subject = uriSans(cert).length === 0 ? ` (subject ${JSON.stringify(rfc2253Subject(cert))})` : '';
+    return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate is not an X.509-SVID: ${err.message}${subject} [${err.code}]`, principal };
+  }
   return { ok: true, principal };
 }

@@ -37,6 +37,21 @@ function describeTlsClientError(err: Error & { code?: string }): string {
   return `TLS handshake failed: ${err.message}${code ? ` (${code})` : ''}`;
 }
 
+/** The peer's certificate chain as PEM (leaf first), without a self-signed root it may have sent. */
+function peerChainPem(socket: tls.TLSSocket): string {
+  const pems: string[] = [];
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    const selfIssued = cert.issuerCertificate === cert || cert.issuerCertificate?.fingerprint256 === cert.fingerprint256;
+    if (pems.length > 0 && selfIssued) break;
+    pems.push(`-----BEGIN CERTIFICATE-----\n${cert.raw.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`);
+    cert = cert.issuerCertificate;
+  }
+  return pems.join('');
+}
+
 export class BoundListener {
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -61,7 +76,16 @@ export class BoundListener {
         rejectUnauthorized: false,
         ALPNProtocols: spec.kind === 'http' ? (spec.ssl.alpnProtocols ?? ['h2', 'http/1.1']) : spec.ssl.alpnProtocols,
       });
-      this.server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecureConnection(socket));
+      this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+        try {
+          this.onSecureConnection(socket);
+        } catch (err) {
+          // A certificate we cannot even read must cost one connection, never the process.
+          this.opts.counters.inc('ssl.fail_verify_error', spec.name);
+          this.opts.log.event('tls', `rejected client ${this.describePeer(socket)}: unreadable certificate (${(err as Error).message})`, spec.name);
+          socket.destroy();
+        }
+      });
       this.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
         this.opts.counters.inc('ssl.connection_error', spec.name);
         this.opts.log.event('tls', `rejected connection from ${this.describePeer(socket)}: ${describeTlsClientError(err)}`, spec.name);
@@ -93,7 +117,8 @@ export class BoundListener {
   private onSecureConnection(socket: tls.TLSSocket): void {
     const { spec, counters, log, clientCertPolicy } = this.opts;
     const verdict = judgeClientCertificate(
-      socket.getPeerX509Certificate(), socket.authorized, socket.authorizationError as unknown as string | undefined, clientCertPolicy);
+      socket.getPeerX509Certificate(), socket.authorized, socket.authorizationError as unknown as string | undefined,
+      clientCertPolicy, peerChainPem(socket), this.opts.certs!.rootCertPem);
     if (!verdict.ok && spec.ssl?.requireClientCertificate !== false) {
       counters.inc(verdict.stat ?? 'ssl.fail_verify_error', spec.name);
       log.event('tls', `rejected client ${this.describePeer(socket)}: ${verdict.reason}`, spec.name);

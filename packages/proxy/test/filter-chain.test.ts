@@ -5,12 +5,13 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import type { AuthzApiVersion } from '@alpsim/proto';
 import { startSidecar, type Sidecar } from '../src/index';
-import { issueLeaf, makeCa, spiffe } from './helpers/certs';
+import { createCertificateAuthority } from '@alpsim/pki';
 import { httpListener, ldsWith, startAuthzServer, startEchoApp, startTcpEcho, tcpListener, tempDir } from './helpers/servers';
 
-const ca = makeCa();
-const clientSvid = issueLeaf(ca, { uris: [spiffe('frontend', 'web')] });
-const serverSvid = issueLeaf(ca, { uris: [spiffe('backend', 'api')] });
+const ca = createCertificateAuthority({ trustDomain: 'cluster.local' });
+const clientSvid = ca.issueWorkload({ namespace: 'frontend', serviceAccount: 'web' });
+const serverSvid = ca.issueWorkload({ namespace: 'backend', serviceAccount: 'api' });
+const spiffe = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
 const POD_A = '10.1.1.4';
 const POD_B = '10.1.1.5';
 const LOOP_A = '127.0.10.4';

@@ -3,11 +3,14 @@
 import t from 'tap';
 import * as path from 'node:path';
 import { mtlsRequest, plaintextRequest, startSidecar } from '../src/index';
-import { issueLeaf, makeCa, spiffe } from './helpers/certs';
+import { createCertificateAuthority, type SvidFlaw } from '@alpsim/pki';
+import { issueLeaf, makeCa } from './helpers/certs';
 import { httpListener, ldsWith, startAuthzServer, startEchoApp, tempDir } from './helpers/servers';
 
-const ca = makeCa();
-const otherCa = makeCa('evil.example', 'other-ca');
+const ca = createCertificateAuthority({ trustDomain: 'cluster.local' });
+const otherCa = createCertificateAuthority({ trustDomain: 'cluster.local', organization: 'evil.example' });
+const svid = (namespace: string, serviceAccount: string, flaw?: SvidFlaw) => ca.issueWorkload({ namespace, serviceAccount, flaw, keyType: 'ec' });
+const spiffe = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
 const POD_B = '10.2.0.5';
 const LOOP_B = '127.0.20.5';
 const LOOP_X = '127.0.20.9';
@@ -21,26 +24,30 @@ t.test('client certificate rejections', async (t) => {
   const b = await startSidecar({
     lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
     peerIps: { [LOOP_X]: '10.2.0.9' },
-    certs: issueLeaf(ca, { uris: [spiffe('db', 'database')] }),
+    certs: svid('db', 'database'),
     clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
     logger: (line) => lines.push(line),
   });
   t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
   const to = { loopbackAddress: LOOP_B, listenPort: b.listener(8080)!.address.port, ip: POD_B, port: 8080 };
-  const good = issueLeaf(ca, { uris: [spiffe('default', 'summary')] });
+  const good = svid('default', 'summary');
 
-  const cases: { name: string; certs?: ReturnType<typeof issueLeaf>; reason: RegExp; stat: string }[] = [
-    { name: 'wrong CA', certs: issueLeaf(otherCa, { uris: [spiffe('default', 'summary')], rootCertPem: ca.certPem }), reason: /not the trusted root|unknown issuer|not signed by the trusted root/, stat: 'ssl.fail_verify_error' },
-    { name: 'expired', certs: issueLeaf(ca, { uris: [spiffe('default', 'summary')], notBefore: new Date(Date.now() - 3 * 86400_000), notAfter: new Date(Date.now() - 86400_000) }), reason: /client certificate has expired \(CERT_HAS_EXPIRED\)/, stat: 'ssl.fail_verify_error' },
-    { name: 'no URI SAN', certs: issueLeaf(ca, { commonName: 'summary', dns: ['summary.default.svc'] }), reason: /client certificate has no URI SAN \(subject "CN=summary"\)/, stat: 'ssl.fail_verify_san' },
-    { name: 'two URI SANs', certs: issueLeaf(ca, { uris: [spiffe('default', 'summary'), spiffe('default', 'customer')] }), reason: /has 2 URI SANs \(spiffe:\/\/cluster.local\/ns\/default\/sa\/summary, spiffe:\/\/cluster.local\/ns\/default\/sa\/customer\); an X.509-SVID must have exactly one/, stat: 'ssl.fail_verify_san' },
-    { name: 'non-SPIFFE SAN', certs: issueLeaf(ca, { uris: ['https://summary.example.com/id'] }), reason: /URI SAN "https:\/\/summary.example.com\/id" is not a SPIFFE ID/, stat: 'ssl.fail_verify_san' },
+  const cases: { name: string; certs?: { certChainPem: string; keyPem: string; rootCertPem: string }; reason: RegExp; stat: string }[] = [
+    { name: 'wrong CA (same issuer name, other key)', certs: svid('default', 'summary', 'wrong-ca'), reason: /client certificate signature does not verify \(CERT_SIGNATURE_FAILURE\)/, stat: 'ssl.fail_verify_error' },
+    { name: 'wrong CA (other issuer)', certs: otherCa.issueWorkload({ namespace: 'default', serviceAccount: 'summary', keyType: 'ec' }), reason: /not signed by the trusted root \(unknown issuer\) \(UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT_LOCALLY)\)/, stat: 'ssl.fail_verify_error' },
+    { name: 'expired', certs: svid('default', 'summary', 'expired'), reason: /client certificate has expired \(CERT_HAS_EXPIRED\)/, stat: 'ssl.fail_verify_error' },
+    { name: 'not yet valid', certs: svid('default', 'summary', 'not-yet-valid'), reason: /client certificate is not yet valid \(CERT_NOT_YET_VALID\)/, stat: 'ssl.fail_verify_error' },
+    { name: 'no URI SAN', certs: svid('default', 'summary', 'no-uri-san'), reason: /not an X.509-SVID: leaf certificate has no URI SAN.* \(subject "[^"]*"\) \[NO_URI_SAN\]/, stat: 'ssl.fail_verify_san' },
+    { name: 'two URI SANs', certs: svid('default', 'summary', 'two-uri-sans'), reason: /leaf certificate has 2 URI SANs \(spiffe:\/\/cluster.local\/ns\/default\/sa\/summary, spiffe:\/\/cluster.local\/ns\/default\/sa\/summary-second\); an X.509-SVID must have exactly one \[MULTIPLE_URI_SANS\]/, stat: 'ssl.fail_verify_san' },
+    { name: 'non-SPIFFE SAN', certs: svid('default', 'summary', 'non-spiffe-san'), reason: /https:\/\/cluster.local\/ns\/default\/sa\/summary.*\[NOT_SPIFFE\]/, stat: 'ssl.fail_verify_san' },
+    { name: 'SPIFFE ID without path', certs: svid('default', 'summary', 'root-path'), reason: /\[ROOT_PATH\]/, stat: 'ssl.fail_verify_san' },
+    { name: 'CA certificate as leaf', certs: svid('default', 'summary', 'ca-leaf'), reason: /\[LEAF_IS_CA\]/, stat: 'ssl.fail_verify_san' },
     { name: 'no client certificate', certs: undefined, reason: /client presented no certificate \(mTLS required\)/, stat: 'ssl.fail_verify_no_cert' },
   ];
   for (const c of cases) {
     await t.test(c.name, async (t) => {
       const before = b.counters.get(c.stat);
-      const res = await mtlsRequest({ to, localAddress: LOOP_X, certs: c.certs ? c.certs : { rootCertPem: ca.certPem }, path: '/' });
+      const res = await mtlsRequest({ to, localAddress: LOOP_X, certs: c.certs ? { ...c.certs, rootCertPem: ca.certPem } : { rootCertPem: ca.certPem }, path: '/' });
       t.equal(res.status, 0, 'no HTTP answer');
       t.ok(res.failure, `client saw: ${res.failure}`);
       t.equal(b.counters.get(c.stat), before + 1, c.stat);
@@ -68,13 +75,16 @@ t.test('client certificate rejections', async (t) => {
   });
 
   await t.test("clientCertPolicy 'envoy' accepts a chain-valid certificate without URI SAN (principal = subject)", async (t) => {
+    // A pre-SPIFFE certificate (subject only) from the same CA: built by hand, pki would never issue it.
+    const legacyCa = makeCa('k8s.cluster.local');
+    const legacy = issueLeaf(legacyCa, { commonName: 'legacy, inc' });
     const lax = await startSidecar({
       lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
-      certs: issueLeaf(ca, { uris: [spiffe('db', 'database')] }), clientCertPolicy: 'envoy',
+      certs: { ...svid('db', 'database'), rootCertPem: legacyCa.certPem }, clientCertPolicy: 'envoy',
       clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
     });
     t.teardown(() => lax.close());
-    const res = await mtlsRequest({ to: { loopbackAddress: LOOP_B, listenPort: lax.listener(8080)!.address.port }, certs: issueLeaf(ca, { commonName: 'legacy, inc' }), path: '/' });
+    const res = await mtlsRequest({ to: { loopbackAddress: LOOP_B, listenPort: lax.listener(8080)!.address.port }, certs: { ...legacy, rootCertPem: ca.certPem }, path: '/' });
     t.equal(res.status, 200);
     t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'CN=legacy\\, inc', 'RFC 2253 subject with escaping');
   });
@@ -85,11 +95,11 @@ t.test('the server side: a client pinning the wrong root or SPIFFE ID gets no an
   const app = await startEchoApp();
   const b = await startSidecar({
     lds: ldsWith(httpListener(POD_B, 8080, false)), workloadIp: POD_B, loopbackAddress: LOOP_B,
-    certs: issueLeaf(ca, { uris: [spiffe('db', 'database')] }), clusters: { 'in.8080': `127.0.0.1:${app.port}`, 'calico.dikastes': path.join(dir, 'x.sock') },
+    certs: svid('db', 'database'), clusters: { 'in.8080': `127.0.0.1:${app.port}`, 'calico.dikastes': path.join(dir, 'x.sock') },
   });
   t.teardown(async () => { await b.close(); await app.close(); });
   const to = { loopbackAddress: LOOP_B, listenPort: b.listener(8080)!.address.port };
-  const untrusting = await mtlsRequest({ to, certs: issueLeaf(otherCa, { uris: [spiffe('a', 'b')] }), path: '/' });
+  const untrusting = await mtlsRequest({ to, certs: otherCa.issueWorkload({ namespace: 'a', serviceAccount: 'b' }), path: '/' });
   t.equal(untrusting.status, 0);
   t.match(untrusting.failure, /self[- ]signed|unable to verify|issuer/i);
 });

@@ -22,6 +22,7 @@ interface RunCommandOptions {
   coverage?: boolean;
   dikastes?: string;
   webhook?: string;
+  keyType?: 'rsa' | 'ec';
   concurrency?: string;
   progress: boolean;
   color?: boolean;
@@ -102,6 +103,7 @@ export async function runCommand(paths: string[], opts: RunCommandOptions): Prom
             mode: opts.mode,
             dikastesCommand: opts.dikastes,
             webhookCommand: opts.webhook,
+            keyType: opts.keyType,
             explain: opts.explain === true,
             concurrency,
             onRequestDone: () => progress.tick(),
@@ -134,6 +136,7 @@ export function registerScenarioCommands(program: Command): void {
     .option('--coverage', 'per policy rule, how many requests it decided; rules never hit are listed')
     .option('--dikastes <command>', 'run this command as Dikastes (gets `server -l <sock> -d socket`, cwd = the Felix socket folder)')
     .option('--webhook <command>', 'run this command as the pilot-webhook (gets `<socket path>`)')
+    .addOption(new Option('--key-type <type>', 'key type of the CA and SVIDs in full mode (rsa = Istio 0.7\'s RSA-2048, slower)').choices(['ec', 'rsa']).default('ec'))
     .option('--concurrency <n>', 'requests in flight at once (default 32 direct, 8 full)')
     .option('--no-progress', 'never show a progress bar')
     .option('--no-color', 'plain output')

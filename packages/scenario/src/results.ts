@@ -48,6 +48,9 @@ export interface RunSummary {
   durationMs: number;
 }
 
+/** Wire answers that just restate the verdict (not worth a column note). */
+export const ROUTINE_DETAILS = new Set(['OK', 'PERMISSION_DENIED', 'HTTP 200', 'HTTP 403']);
+
 export function summarize(scenarios: ScenarioResult[], durationMs: number): RunSummary {
   let total = 0;
   let met = 0;

@@ -1,4 +1,4 @@
-import { describeSource, type RequestResult, type RunSummary } from '../results';
+import { describeSource, ROUTINE_DETAILS, type RequestResult, type RunSummary } from '../results';
 
 export const REPORTERS = ['table', 'tap', 'junit', 'json', 'html'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
@@ -143,7 +143,7 @@ export function renderHtml(summary: RunSummary): string {
         `<tr class="${r.met ? 'met' : 'unmet'}"><td class="mark">${r.met ? '✓' : '✗'}</td>` +
           `<td>${html(`${describeSource(r.request)} → ${r.request.to}:${r.port}`)}</td>` +
           `<td><code>${html(`${r.request.method} ${r.request.path}`)}</code></td><td>${r.expected}</td>` +
-          `<td>${html(r.got)}${r.detail !== 'OK' && r.detail !== 'PERMISSION_DENIED' ? ` (${html(r.detail)})` : ''}</td>` +
+          `<td>${html(r.got)}${ROUTINE_DETAILS.has(r.detail) ? '' : ` (${html(r.detail)})`}</td>` +
           `<td>${html(r.decision?.summary ?? '')}${details}</td></tr>`,
       );
     }

@@ -1,4 +1,4 @@
-import { describeSource, type RunSummary, type ScenarioResult } from '../results';
+import { describeSource, ROUTINE_DETAILS, type RunSummary, type ScenarioResult } from '../results';
 
 export interface TableOptions {
   color: boolean;
@@ -34,7 +34,7 @@ export function renderScenarioTable(result: ScenarioResult, opts: TableOptions):
     `${describeSource(r.request)} → ${r.request.to}:${r.port}`,
     `${r.request.method} ${truncate(r.request.path, 40)}`,
     r.expected,
-    r.got === r.expected || r.detail === 'OK' || r.detail === 'PERMISSION_DENIED' ? r.got : `${r.got} (${r.detail})`,
+    ROUTINE_DETAILS.has(r.detail) ? r.got : `${r.got} (${r.detail})`,
     truncate(r.decision?.summary ?? '', 70),
   ]);
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((row) => width(row[i]))));

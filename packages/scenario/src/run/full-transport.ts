@@ -1,7 +1,175 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createCertificateAuthority, type WorkloadSvid } from '@alpsim/pki';
+import { plaintextRequest, startSidecar, type Sidecar } from '@alpsim/proxy';
+import type { CheckRequest } from '@alpsim/proto';
+import { allocateLoopbacks } from '../addresses';
+import { authzApiFor, ENVOY_AUTHZ_TIMEOUT_MS } from '../authz';
 import { HarnessError } from '../errors';
+import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
+import { sleep, splitCommand, waitFor } from '../supervisor';
+import { callWebhook, inboundLds, serviceNode } from './pilot-side';
 import type { FullModeContext } from './scenario-run';
-import type { Transport } from './transport';
+import type { Delivery, Transport } from './transport';
+import { startUpstreamApp, type UpstreamApp } from './upstream';
 
-export async function createFullTransport(_ctx: FullModeContext): Promise<Transport> {
-  throw new HarnessError('full mode: not wired yet');
+/** Path of our `pilot-webhook` bin shim (packages/pilot/bin/pilot-webhook.js). */
+export function ownWebhookBin(): string {
+  return path.join(path.dirname(require.resolve('@alpsim/pilot/package.json')), 'bin', 'pilot-webhook.js');
+}
+
+/** Longest a request may take end to end through two proxies (the ext_authz timeout is inside it). */
+const REQUEST_TIMEOUT_MS = 5000;
+/** The sidecars' gRPC channels back off up to 500 ms after their Dikastes went away. */
+const AUTHZ_RECONNECT_MS = 600;
+
+/**
+ * Full mode: certificates from one CA, the pilot-webhook as a child process, the v1 LDS of every
+ * sidecar passed through it, one Envoy-like proxy per sidecar workload on the workload's own loopback
+ * address, one upstream app per workload; each request leaves the source's sidecar with its SVID
+ * over real mTLS and is judged by the destination's ext_authz filter calling its Dikastes.
+ */
+export async function createFullTransport(ctx: FullModeContext): Promise<Transport> {
+  const { resolved, supervisor, dikastes, log } = ctx;
+  const { scenario } = resolved;
+  const workloads = [...resolved.workloads.values()];
+  const externalIps = [...resolved.requests, ...resolved.steps.flatMap((s) => (s.kind === 'request' ? [s.request] : []))]
+    .filter((r) => r.from.kind === 'ip')
+    .map((r) => r.sourceIp);
+  const plan = allocateLoopbacks([...workloads.map((w) => w.ip), ...externalIps]);
+  const apps: UpstreamApp[] = [];
+  const sidecars = new Map<string, Sidecar>();
+  const close = async () => {
+    await Promise.all([...sidecars.values()].map((s) => s.close().catch(() => undefined)));
+    await Promise.all(apps.map((a) => a.close()));
+  };
+  supervisor.onShutdown(close);
+
+  // Certificates: one SVID per service account, as Istio's CA issues them (secret istio.<sa>).
+  // EC P-256 by default: RSA-2048 (Istio 0.7's choice, `--key-type rsa`) costs ~0.5 s per key and changes no verdict.
+  const keyType = ctx.keyType ?? 'ec';
+  const ca = createCertificateAuthority({ trustDomain: scenario.trustDomain, keyType });
+  const svids = new Map<string, WorkloadSvid>();
+  const svidFor = (w: ResolvedWorkload) => {
+    const key = `${w.namespace}/${w.serviceAccount}`;
+    let svid = svids.get(key);
+    if (!svid) {
+      svid = ca.issueWorkload({ namespace: w.namespace, serviceAccount: w.serviceAccount, keyType });
+      svids.set(key, svid);
+    }
+    return svid;
+  };
+
+  // The pilot-webhook, ours or the user's, on its own socket.
+  const webhookSocket = supervisor.path('pilot', 'webhook.sock');
+  const webhookArgv = ctx.webhookCommand
+    ? [...splitCommand(ctx.webhookCommand), webhookSocket]
+    : [process.execPath, ownWebhookBin(), webhookSocket];
+  const webhook = supervisor.spawn('pilot-webhook', webhookArgv);
+  try {
+    await waitFor(`pilot-webhook to listen on ${webhookSocket}`, () => {
+      if (webhook.exited()) throw new Error('exited');
+      return fs.existsSync(webhookSocket);
+    }, 10000);
+  } catch (error) {
+    await webhook.stop(500);
+    throw new HarnessError(`pilot-webhook (${webhookArgv.join(' ')}) ${(error as Error).message}${webhook.output() ? `\n--- its output ---\n${webhook.output()}` : ''}`);
+  }
+
+  const proxyCompat = scenario.compat === '3.2' ? '2018' : 'modern';
+  try {
+    for (const w of workloads) {
+      const loopback = plan.toLoopback.get(w.ip)!;
+      const app = await startUpstreamApp(w.key, loopback, w.ports.map((p) => p.port));
+      apps.push(app);
+      if (!w.sidecar) continue;
+      const node = serviceNode(w);
+      const urlPath = `/v1/listeners/istio-proxy/${node}`;
+      const pilotLds = JSON.stringify(inboundLds(w));
+      let lds: string;
+      try {
+        lds = await callWebhook(webhookSocket, urlPath, pilotLds);
+      } catch (error) {
+        // Pilot serves its own output when the webhook cannot be reached.
+        log(`pilot: webhook call for ${node} failed (${(error as Error).message}); serving Pilot's own LDS`);
+        lds = pilotLds;
+      }
+      const clusters: Record<string, string> = { 'calico.dikastes': `unix://${dikastes.get(w.key)!.spec.listenSocket}` };
+      for (const [scenarioPort, realPort] of app.ports) clusters[`in.${scenarioPort}`] = `${loopback}:${realPort}`;
+      const svid = svidFor(w);
+      const sidecar = await startSidecar({
+        lds,
+        ldsSource: `LDS for ${node} (after the webhook)`,
+        workloadIp: w.ip,
+        loopbackAddress: loopback,
+        peerIps: plan.toScenario,
+        certs: { certChainPem: svid.certChainPem, keyPem: svid.keyPem, rootCertPem: svid.rootCertPem },
+        clusters,
+        authzApiVersion: authzApiFor(scenario.compat),
+        authzTimeoutMs: ENVOY_AUTHZ_TIMEOUT_MS,
+        compat: proxyCompat,
+      });
+      sidecars.set(w.key, sidecar);
+      const withAuthz = sidecar.listeners.filter((l) => l.extAuthz).length;
+      if (withAuthz === 0) log(`proxy ${w.key}: no inbound listener has envoy.ext_authz (the webhook did not add it): traffic is not checked`);
+    }
+  } catch (error) {
+    await close();
+    throw error instanceof HarnessError ? error : new HarnessError(`starting proxies: ${(error as Error).message}`);
+  }
+
+  return {
+    async send(request: ResolvedRequest, _check: CheckRequest): Promise<Delivery> {
+      const target = resolved.workloads.get(request.to)!;
+      const targetSidecar = sidecars.get(target.key)!;
+      const listener = targetSidecar.listener(request.port);
+      if (!listener) return { got: 'deny', detail: 'no listener', transportFailure: `${target.key} has no inbound listener for port ${request.port}` };
+      const to = {
+        loopbackAddress: plan.toLoopback.get(target.ip)!,
+        listenPort: listener.address.port,
+        ip: target.ip,
+        port: request.port,
+        expectedSpiffeId: target.spiffeId,
+      };
+      const req = {
+        to,
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        authority: `${target.name}.${target.namespace}:${request.port}`,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      };
+      const source = request.from.kind === 'workload' ? resolved.workloads.get(request.from.key) : undefined;
+      const sourceSidecar = source ? sidecars.get(source.key) : undefined;
+      const result = sourceSidecar
+        ? await sourceSidecar.request(req)
+        : await plaintextRequest({ ...req, localAddress: plan.toLoopback.get(request.sourceIp) });
+      const d = dikastes.get(target.key)!;
+      if (result.status === 200) return { got: 'allow', detail: 'HTTP 200' };
+      if (result.status === 0) {
+        return {
+          got: 'deny',
+          detail: sourceSidecar ? 'connection failed' : 'TLS rejected',
+          transportFailure: sourceSidecar
+            ? `no HTTP answer: ${result.failure ?? 'unknown failure'}`
+            : `no client certificate: the destination sidecar requires mTLS, so the connection is refused before any Check (${result.failure ?? ''})`,
+        };
+      }
+      if (result.status === 403 && d.status !== 'running') {
+        return {
+          got: 'deny',
+          detail: 'HTTP 403',
+          transportFailure:
+            d.status === 'paused'
+              ? `ext_authz call failed (timeout, > ${ENVOY_AUTHZ_TIMEOUT_MS} ms): Envoy denies (failure_mode_allow: false)`
+              : 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)',
+        };
+      }
+      return { got: 'deny', detail: `HTTP ${result.status}` };
+    },
+    async dikastesRestarted(): Promise<void> {
+      await sleep(AUTHZ_RECONNECT_MS);
+    },
+    close,
+  };
 }

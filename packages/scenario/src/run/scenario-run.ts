@@ -15,6 +15,8 @@ export interface RunOptions {
   dikastesCommand?: string;
   /** `--webhook "<command>"`: any binary with pilot-webhook's CLI. */
   webhookCommand?: string;
+  /** Key type of the CA and SVIDs in full mode (default ec). */
+  keyType?: 'rsa' | 'ec';
   /** Include the per-rule explanation lines in each result. */
   explain: boolean;
   /** Requests in flight at once for the initial request list. */
@@ -32,6 +34,7 @@ export interface FullModeContext {
   supervisor: Supervisor;
   dikastes: Map<string, DikastesProcess>;
   webhookCommand?: string;
+  keyType?: 'rsa' | 'ec';
   log: (line: string) => void;
 }
 
@@ -192,9 +195,11 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
       );
     }
     await Promise.all([...dikastes.values()].map((d) => d.start()));
+    log(`harness: ${dikastes.size} Dikastes processes in sync after ${(performance.now() - started).toFixed(0)} ms`);
     if (opts.mode === 'full') {
       if (!fullFactory) throw new HarnessError('full mode is not available in this build');
-      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, log });
+      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, keyType: opts.keyType, log });
+      log(`harness: certificates, pilot-webhook, proxies and apps up after ${(performance.now() - started).toFixed(0)} ms`);
     } else {
       transport = new DirectTransport(dikastes);
     }
@@ -211,6 +216,7 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
       }),
     );
     results.push(...initial);
+    log(`harness: ${initial.length} requests judged after ${(performance.now() - started).toFixed(0)} ms`);
     for (const step of resolved.steps) await runStep(step);
     for (const d of dikastes.values()) d.resume();
   } catch (e) {
@@ -221,6 +227,7 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
     for (const d of dikastes.values()) d.close();
     await felix.close().catch(() => undefined);
     await supervisor.shutdown();
+    log(`harness: torn down after ${(performance.now() - started).toFixed(0)} ms`);
   }
   const result: ScenarioResult = { scenario, mode: opts.mode, results, durationMs: performance.now() - started, notes };
   if (error) result.error = error;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerPkiCommands } from '@alpsim/pki';
 import { registerBenchCommands } from '@alpsim/bench';
 import { registerScenarioCommands } from '@alpsim/scenario';
+import { registerFelixCommands } from '@alpsim/felix';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -12,4 +13,5 @@ export function registerAll(program: Command): void {
   registerPkiCommands(program);
   registerBenchCommands(program);
   registerScenarioCommands(program);
+  registerFelixCommands(program);
 }

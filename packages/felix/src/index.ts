@@ -16,3 +16,8 @@ export {
   payloadKind,
 } from './messages';
 export { AuthorityRewriter, RequestHeaderRewriter, isValidAuthority } from './authority';
+export { FelixFromResources } from './runtime';
+export type { FelixFromResourcesOptions } from './runtime';
+export { ResourceWatcher } from './watch';
+export type { WatchEvent } from './watch';
+export { registerFelixCommands, compileToJson, parseWorkloadKey } from './cli';

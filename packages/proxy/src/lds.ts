@@ -100,8 +100,10 @@ function parseJsonText(text: string, source: string): Json {
     return JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
+    // Node reports a position for some syntax errors only; end of input is at the end.
     const pos = /position (\d+)/.exec(msg);
-    const where = pos ? `:${lineCol(text, Number(pos[1]))}` : '';
+    const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : undefined;
+    const where = offset !== undefined ? `:${lineCol(text, offset)}` : '';
     const snippet = text.length > 60 ? `${text.slice(0, 60)}...` : text;
     throw new LdsConfigError(`${source}${where}`, [`not JSON (${msg}); body starts with ${JSON.stringify(snippet)}`]);
   }

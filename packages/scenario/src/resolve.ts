@@ -120,8 +120,13 @@ function str(value: unknown): string | undefined {
 }
 
 /** A workload for every pod the resources describe (Pods, and replicas of Deployments/StatefulSets/DaemonSets, named as Kubernetes would). */
-function workloadsFromResources(loaded: LoadedResource[]): WorkloadSpec[] {
+function workloadsFromResources(loaded: LoadedResource[], aliases: Map<string, string>): WorkloadSpec[] {
   return expandPods(loaded).map((pod) => {
+    // `ns/<deployment>` names its first pod, whose generated name nobody can guess.
+    if (pod.owner.kind !== 'Pod') {
+      const alias = `${pod.namespace}/${pod.owner.name}`;
+      if (!aliases.has(alias)) aliases.set(alias, `${pod.namespace}/${pod.name}`);
+    }
     const src = pod.owner.source;
     const ip = pod.ips[0] ?? str(pod.annotations[IP_ANNOTATION]);
     const ports = pod.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol }));
@@ -164,7 +169,8 @@ export async function resolveScenario(scenario: Scenario): Promise<ResolvedScena
   };
   scenario.workloads.forEach((w) => addWorkload({ ...w, ports: w.ports.length ? w.ports : DEFAULT_PORTS }));
   const passthrough = loaded.filter((r) => r.kind !== 'Pod' && !WORKLOAD_CONTROLLERS.has(r.kind));
-  workloadsFromResources(loaded).forEach(addWorkload);
+  const aliases = new Map<string, string>();
+  workloadsFromResources(loaded, aliases).forEach(addWorkload);
 
   const ips = new IPAllocator();
   const byIp = new Map<string, WorkloadSpec>();
@@ -184,7 +190,13 @@ export async function resolveScenario(scenario: Scenario): Promise<ResolvedScena
   const pods = [...workloads.values()].map(podFromWorkload);
   const resources = [...passthrough, ...pods];
 
-  const resolveRequest = (r: RequestSpec, where: string): ResolvedRequest | undefined => {
+  const canonical = (key: string) => (workloads.has(key) ? key : (aliases.get(key) ?? key));
+  const resolveRequest = (original: RequestSpec, where: string): ResolvedRequest | undefined => {
+    const r: RequestSpec = {
+      ...original,
+      to: canonical(original.to),
+      from: original.from.kind === 'workload' ? { kind: 'workload', key: canonical(original.from.key) } : original.from,
+    };
     const target = workloads.get(r.to);
     if (!target) {
       problems.add(r.pos, `${where}.to`, `expected a workload; ${r.to} is not declared (known: ${[...workloads.keys()].join(', ') || 'none'})`);
@@ -248,11 +260,12 @@ export async function resolveScenario(scenario: Scenario): Promise<ResolvedScena
       if (request) steps.push({ kind: 'request', request, index });
     } else {
       const sidecars = [...workloads.values()].filter((w) => w.sidecar).map((w) => w.key);
-      if (step.workload && !sidecars.includes(step.workload)) {
+      const faultTarget = step.workload ? canonical(step.workload) : undefined;
+      if (faultTarget && !sidecars.includes(faultTarget)) {
         problems.add(step.pos, `${where}.fault.workload`, `expected a workload with a sidecar, got ${step.workload}`);
         continue;
       }
-      steps.push({ kind: 'fault', fault: step, targets: step.workload ? [step.workload] : sidecars, index });
+      steps.push({ kind: 'fault', fault: step, targets: faultTarget ? [faultTarget] : sidecars, index });
     }
   }
 

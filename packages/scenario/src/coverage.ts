@@ -35,7 +35,7 @@ export function computeCoverage(result: ScenarioResult, everyResource: readonly 
 
 export function renderCoverage(c: Coverage): string {
   const lines = [`coverage of ${c.scenario}: ${c.rows.length - c.neverHit.length}/${c.rows.length} policy rules decided at least one request`];
-  const width = Math.max(4, ...c.rows.map((r) => r.rule.length));
+  const width = Math.max(4, ...c.rows.map((r) => r.rule.length), ...[...c.otherDecisions.keys()].map((k) => k.length));
   for (const row of c.rows) lines.push(`  ${row.rule.padEnd(width)}  ${String(row.hits).padStart(5)}`);
   for (const [label, n] of c.otherDecisions) lines.push(`  ${label.padEnd(width)}  ${String(n).padStart(5)}  (not a policy rule)`);
   if (c.neverHit.length) {

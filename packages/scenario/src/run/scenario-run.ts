@@ -154,11 +154,9 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
         return;
       }
       case 'dikastes-restart': {
-        for (const d of targets) {
-          await d.stop();
-          await d.start();
-          await transport!.dikastesRestarted(d.spec.workloadKey);
-        }
+        await Promise.all(targets.map((d) => d.stop()));
+        await Promise.all(targets.map((d) => d.start()));
+        await Promise.all(targets.map((d) => transport!.dikastesRestarted(d.spec.workloadKey)));
         notes.push(`${label}: Dikastes restarted for ${step.targets.join(', ')} (fresh store, re-synced before continuing)`);
         return;
       }

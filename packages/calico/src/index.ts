@@ -25,6 +25,6 @@ export {
   type EntitySelectors,
 } from './rules';
 export { k8sNetworkPolicyToCalicoSpec, k8sLabelSelectorToCalico } from './knp';
-export { expandPods, IPAllocator, deterministicUid, type PodModel } from './workloads';
+export { expandPods, IPAllocator, deterministicUid, IP_ANNOTATION, type PodModel } from './workloads';
 export { ResourceSet, type ResourceSetOptions } from './resource-set';
 export { canonicalCidr, parseCidr } from './net';

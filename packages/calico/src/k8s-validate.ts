@@ -37,6 +37,8 @@ export function validateK8sObject(info: KindInfo, obj: Record<string, any>): Iss
   }
   if (issues.length) return issues;
   const push = (path: FieldPath, message: string) => issues.push({ path, message });
+  checkIpAnnotation(obj.metadata, ['metadata'], push);
+  if (isObj(obj.spec?.template)) checkIpAnnotation(obj.spec.template.metadata, ['spec', 'template', 'metadata'], push);
   switch (info.kind) {
     case 'Pod':
       checkPodSpec(obj.spec, ['spec'], push);
@@ -135,4 +137,11 @@ function valueAt(obj: unknown, instancePath: string): unknown {
     cur = cur[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return cur;
+}
+
+function checkIpAnnotation(meta: unknown, at: FieldPath, push: (p: FieldPath, m: string) => void): void {
+  const v = isObj(meta) && isObj(meta.annotations) ? meta.annotations['alpsim.io/ip'] : undefined;
+  if (typeof v !== 'string') return;
+  const bad = v.split(',').map((s) => s.trim()).filter((s) => !parseIP(s));
+  if (bad.length || v.trim() === '') push([...at, 'annotations', 'alpsim.io/ip'], `expected comma-separated IP addresses, got "${v}"`);
 }

@@ -86,16 +86,25 @@ function podPorts(spec: Record<string, any>): WorkloadPort[] {
   return ports;
 }
 
-function podFromTemplate(owner: LoadedResource, name: string, extraLabels: Record<string, string>, template: Record<string, any>): PodModel {
+/** alpsim extension: `alpsim.io/ip: "10.65.0.10[,fd00::a]"` pins a pod's IPs (first replica only). */
+export const IP_ANNOTATION = 'alpsim.io/ip';
+
+function annotatedIPs(annotations: Record<string, string>): string[] {
+  const v = annotations[IP_ANNOTATION];
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function podFromTemplate(owner: LoadedResource, name: string, extraLabels: Record<string, string>, template: Record<string, any>, replica = 0): PodModel {
   const spec = isObj(template.spec) ? template.spec : {};
+  const annotations = stringMap(template.metadata?.annotations);
   return {
     namespace: owner.namespace,
     name,
     uid: deterministicUid(`pod/${owner.namespace}/${name}`),
     labels: { ...stringMap(template.metadata?.labels), ...extraLabels },
-    annotations: stringMap(template.metadata?.annotations),
+    annotations,
     serviceAccount: spec.serviceAccountName || spec.serviceAccount || 'default',
-    ips: [],
+    ips: replica === 0 ? annotatedIPs(annotations) : [],
     ports: podPorts(spec),
     hostNetwork: spec.hostNetwork === true,
     owner,
@@ -115,6 +124,7 @@ export function expandPods(resources: LoadedResource[]): PodModel[] {
         const ips: string[] = [];
         if (Array.isArray(status.podIPs)) for (const p of status.podIPs) if (typeof p?.ip === 'string' && p.ip) ips.push(p.ip);
         if (ips.length === 0 && typeof status.podIP === 'string' && status.podIP) ips.push(status.podIP);
+        if (ips.length === 0) ips.push(...annotatedIPs(stringMap(o.metadata?.annotations)));
         pods.push({
           namespace: r.namespace,
           name: r.name,
@@ -135,7 +145,7 @@ export function expandPods(resources: LoadedResource[]): PodModel[] {
         const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
         const rsName = `${r.name}-${hash}`;
         for (let i = 0; i < replicas; i++) {
-          pods.push(podFromTemplate(r, `${rsName}-${podSuffix(`${r.namespace}/${rsName}/${i}`)}`, { 'pod-template-hash': hash }, tpl));
+          pods.push(podFromTemplate(r, `${rsName}-${podSuffix(`${r.namespace}/${rsName}/${i}`)}`, { 'pod-template-hash': hash }, tpl, i));
         }
         break;
       }
@@ -150,7 +160,7 @@ export function expandPods(resources: LoadedResource[]): PodModel[] {
               'controller-revision-hash': revision,
               'statefulset.kubernetes.io/pod-name': name,
               'apps.kubernetes.io/pod-index': String(i),
-            }, tpl),
+            }, tpl, i),
           );
         }
         break;

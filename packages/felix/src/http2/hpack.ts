@@ -3,7 +3,9 @@ import { HUFFMAN_CODE_LENGTHS, STATIC_TABLE } from './hpack-tables';
 
 export type HeaderField = [name: string, value: string];
 
-export class HpackError extends Error {}
+export class HpackError extends Error {
+  override name = 'HpackError';
+}
 
 // ---- Huffman decoding -----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { registerPkiCommands } from '@alpsim/pki';
 import { registerBenchCommands } from '@alpsim/bench';
 import { registerScenarioCommands } from '@alpsim/scenario';
 import { registerFelixCommands } from '@alpsim/felix';
+import { registerKindCommands } from '@alpsim/kind';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -14,4 +15,5 @@ export function registerAll(program: Command): void {
   registerBenchCommands(program);
   registerScenarioCommands(program);
   registerFelixCommands(program);
+  registerKindCommands(program);
 }

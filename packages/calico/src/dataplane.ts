@@ -138,6 +138,10 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
   };
   for (const r of resources) if (r.kind === 'Namespace') nsLabels.set(r.name, stringMap(r.object.metadata?.labels));
   for (const r of resources) if (r.namespace) ensureNs(r.namespace);
+  if (modernLabels) {
+    // Kubernetes >= 1.21 (the clusters Calico 3.28+ runs on) labels every namespace with its name.
+    for (const [ns, labels] of nsLabels) nsLabels.set(ns, { ...labels, 'kubernetes.io/metadata.name': ns });
+  }
   for (const r of resources) if (r.kind === 'ServiceAccount') saLabels.set(`${r.namespace}/${r.name}`, { namespace: r.namespace, name: r.name, labels: stringMap(r.object.metadata?.labels) });
   for (const ns of nsLabels.keys()) ensureSa(ns, 'default'); // the token controller creates it
 

@@ -89,10 +89,10 @@ t.test('NamespaceUpdate/ServiceAccountUpdate records depend on compat', async (t
   t.same([...old.serviceAccounts.keys()], ['prod/web-sa']);
   const modern = computeDataplane(yamlResources(BASE, '3.28'), { compat: '3.28' });
   t.same([...modern.namespaces.keys()], ['dev', 'prod']);
-  t.same(modern.namespaces.get('dev')!.labels, { 'projectcalico.org/name': 'dev' });
-  t.same(modern.namespaces.get('prod')!.labels, { env: 'prod', 'projectcalico.org/name': 'prod' });
+  t.same(modern.namespaces.get('dev')!.labels, { 'kubernetes.io/metadata.name': 'dev', 'projectcalico.org/name': 'dev' }, 'k8s >= 1.21 name label too');
+  t.same(modern.namespaces.get('prod')!.labels, { env: 'prod', 'kubernetes.io/metadata.name': 'prod', 'projectcalico.org/name': 'prod' });
   t.same([...modern.serviceAccounts.keys()], ['dev/default', 'prod/default', 'prod/web-sa']);
-  t.same(modern.profiles.get('kns.prod')!.labels, { 'pcns.env': 'prod', 'pcns.projectcalico.org/name': 'prod' });
+  t.same(modern.profiles.get('kns.prod')!.labels, { 'pcns.env': 'prod', 'pcns.kubernetes.io/metadata.name': 'prod', 'pcns.projectcalico.org/name': 'prod' });
 });
 
 const POLICIES = `

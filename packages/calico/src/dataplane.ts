@@ -6,7 +6,7 @@ import { type Policy, type TierInfo, type WorkloadEndpoint } from '@alpsim/proto
 import { k8sNetworkPolicyToCalicoSpec } from './knp';
 import { canonicalCidr, hostCidr, parseIP } from './net';
 import { convertProfile, convertRules, ipSetIdsOfRules, type IPSetDef } from './rules';
-import { selector } from './selectors';
+import { selector, type Selector } from './selectors';
 import {
   DEFAULT_COMPAT,
   policyKey,
@@ -71,6 +71,7 @@ function prefixed(labels: Record<string, string>, prefix: string): Record<string
 
 interface PolicyModel {
   name: string; // stored PolicyID.name
+  matcher: Selector;
   tier: string;
   namespace: string;
   order?: number;
@@ -243,13 +244,15 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
     if (!tierNames.has(tier)) continue; // rejected by ResourceSet / crossValidate
     const namespace = r.kind === 'GlobalNetworkPolicy' ? '' : r.namespace;
     const types = r.kind === 'K8sNetworkPolicy' ? { ingress: spec.types.includes('Ingress'), egress: spec.types.includes('Egress') } : defaultedTypes(spec);
+    const polSelector = policySelector(r.kind === 'GlobalNetworkPolicy' ? 'GlobalNetworkPolicy' : 'NetworkPolicy', namespace, spec, compat);
     policies.push({
       name: namespace ? `${namespace}/${stored}` : stored,
+      matcher: selector(polSelector, compat),
       tier,
       namespace,
       order: typeof spec.order === 'number' ? spec.order : undefined,
       ...types,
-      selector: policySelector(r.kind === 'GlobalNetworkPolicy' ? 'GlobalNetworkPolicy' : 'NetworkPolicy', namespace, spec, compat),
+      selector: polSelector,
       originalSelector: typeof spec.selector === 'string' ? spec.selector : '',
       spec,
     });
@@ -265,7 +268,7 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
       const egress: string[] = [];
       for (const pm of policies) {
         if (pm.tier !== t.name) continue;
-        if (!selector(pm.selector, compat).evaluate(ep.evalLabels)) continue;
+        if (!pm.matcher.evaluate(ep.evalLabels)) continue;
         active.set(pm.name, pm);
         if (pm.ingress) ingress.push(pm.name);
         if (pm.egress) egress.push(pm.name);
@@ -299,7 +302,7 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
     policyInfos.set(policyKey(id), {
       id,
       policy,
-      selector: selector(pm.selector, compat).canonical,
+      selector: pm.matcher.canonical,
       tier: pm.tier,
       order: pm.order,
       ingress: pm.ingress,

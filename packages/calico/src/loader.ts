@@ -19,6 +19,15 @@ export interface ParseResult {
   issues: LocatedIssue[];
 }
 
+/** Objects the loader already validated (and at which compat), so a ResourceSet need not redo it. */
+const validated = new WeakMap<object, Compat>();
+function markValidated(obj: object, compat: Compat): void {
+  validated.set(obj, compat);
+}
+export function wasValidated(obj: object, compat: Compat): boolean {
+  return validated.get(obj) === compat;
+}
+
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses and validates one file's text; never throws for bad input (issues are returned). */
@@ -55,6 +64,7 @@ export function parseResourcesText(text: string, fileName: string, opts: LoadOpt
         issues.push({ file: fileName, ...p, resource: result.label, field: formatFieldPath(issue.path), message: issue.message });
       }
       if (result.resource) {
+        markValidated(result.resource.object, compat);
         const p = doc.locate(base);
         resources.push({ ...result.resource, source: { file: fileName, ...p } });
       }

@@ -2,7 +2,7 @@
 import { CalicoInputError, formatFieldPath, type LocatedIssue } from './errors';
 import { computeDataplane } from './dataplane';
 import { describeResource, kindInfo } from './kinds';
-import { parseResourcesText, resourceKey } from './loader';
+import { parseResourcesText, resourceKey, wasValidated } from './loader';
 import { validateResource } from './validate';
 import { DEFAULT_COMPAT, type Compat, type DataplaneState, type LoadedResource, type ResourceRef } from './types';
 import { IPAllocator } from './workloads';
@@ -50,6 +50,12 @@ export class ResourceSet {
     const issues: LocatedIssue[] = [];
     const seen = new Map<string, LoadedResource>();
     for (const r of resources) {
+      if (wasValidated(r.object, this.compat) && r.name && r.kind) {
+        const k = resourceKey(r);
+        if (seen.has(k)) issues.push({ ...locationOf(r), resource: describeResource(r.kind, r.namespace, r.name), field: 'metadata.name', message: 'duplicate resource in the same batch' });
+        seen.set(k, r);
+        continue;
+      }
       const v = validateResource(r.object, this.compat);
       const loc = locationOf(r);
       for (const i of v.issues) issues.push({ ...loc, resource: v.label, field: formatFieldPath(i.path), message: i.message });

@@ -95,6 +95,7 @@ export class BoundListener {
     }
     this.server.on('connection', (socket: net.Socket) => {
       this.opts.counters.inc('downstream_cx_total', spec.name);
+      socket.setNoDelay(true); // Envoy sets TCP_NODELAY; without it small TLS records wait on delayed ACKs
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => { /* resets are reported by the chain/TLS handlers */ });

@@ -61,6 +61,7 @@ export class TcpFilterChain {
       return;
     }
     const upstream = endpoint.kind === 'pipe' ? net.connect(endpoint.path) : net.connect(endpoint.port, endpoint.host);
+    if (endpoint.kind === 'tcp') upstream.setNoDelay(true);
     this.upstreams.add(upstream);
     upstream.once('close', () => { this.upstreams.delete(upstream); downstream.destroy(); });
     upstream.on('error', (err) => {

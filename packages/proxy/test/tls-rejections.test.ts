@@ -25,7 +25,7 @@ t.test('client certificate rejections', async (t) => {
     lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
     peerIps: { [LOOP_X]: '10.2.0.9' },
     certs: svid('db', 'database'),
-    clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
+    authzTimeoutMs: 2000, clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
     logger: (line) => lines.push(line),
   });
   t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
@@ -81,7 +81,7 @@ t.test('client certificate rejections', async (t) => {
     const lax = await startSidecar({
       lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
       certs: { ...svid('db', 'database'), rootCertPem: legacyCa.certPem }, clientCertPolicy: 'envoy',
-      clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
+      authzTimeoutMs: 2000, clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
     });
     t.teardown(() => lax.close());
     const res = await mtlsRequest({ to: { loopbackAddress: LOOP_B, listenPort: lax.listener(8080)!.address.port }, certs: { ...legacy, rootCertPem: ca.certPem }, path: '/' });

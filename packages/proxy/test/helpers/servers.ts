@@ -33,7 +33,7 @@ export async function startAuthzServer(socketPath: string, behaviour: AuthzBehav
     socketPath,
     requests: [],
     behaviour,
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    close: async () => { server.forceShutdown(); },
   };
   for (const version of ['v2', 'v2alpha', 'v3'] as AuthzApiVersion[]) {
     server.addService(authorizationService(version), {

@@ -34,6 +34,9 @@ export class CheckClient {
   constructor(readonly socketPath: string, apiVersion: AuthzApiVersion = 'v3') {
     this.client = new grpc.Client(grpcUnixTarget(socketPath), grpc.credentials.createInsecure(), {
       'grpc.enable_retries': 0,
+      // Poll a server that is still starting without grpc-js' default 1 s reconnect backoff.
+      'grpc.initial_reconnect_backoff_ms': 20,
+      'grpc.max_reconnect_backoff_ms': 100,
     });
     this.checkPath = `/envoy.service.auth.${apiVersion}.Authorization/Check`;
   }

@@ -41,9 +41,12 @@ export interface ChurnResult {
   updatesSent: number;
   /** Updates whose effect the probe observed. */
   observed: number;
-  /** Updates superseded before the probe saw them. */
+  /** Updates superseded (or still unseen 1 s after the last one) before the probe saw them. */
   unobserved: number;
-  /** Update sent → first probe reply reflecting it (ms). */
+  /**
+   * Update sent → first probe reply reflecting it (ms). Unobserved updates are included with the
+   * time until they were superseded, a lower bound, so they push the tail up instead of vanishing.
+   */
   propagation: LatencySummary;
   probeChecks: number;
   probeErrors: number;

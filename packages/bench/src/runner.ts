@@ -228,7 +228,11 @@ async function runChurn(
       const due = start + n * intervalMs;
       if (due - start > stopAfterMs) break;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      if (pending) unobserved++;
+      if (pending) {
+        // Superseded before the probe saw it: keep it in the figures as a lower bound (censored).
+        unobserved++;
+        samples.push(performance.now() - pending.sentAt);
+      }
       const { message, expectedCode } = spec.update(n);
       pending = { expected: expectedCode, sentAt: performance.now() };
       feeder.broadcast(message);
@@ -237,14 +241,17 @@ async function runChurn(
     // Give the last update time to show.
     const waitUntil = performance.now() + 1000;
     while (pending && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 5));
-    if (pending) unobserved++;
+    if (pending) {
+      unobserved++;
+      samples.push(performance.now() - pending.sentAt);
+    }
     running = false;
   };
   await Promise.all([probeLoop(), updateLoop()]);
   return {
     rate: churn.rate,
     updatesSent,
-    observed: samples.length,
+    observed: samples.length - unobserved,
     unobserved,
     propagation: summarizeSamples(samples),
     probeChecks,

@@ -138,9 +138,11 @@ export function generateStore(shape: StoreShape, seed: number): GeneratedStore {
   const rng = new SeededRandom(seed);
   const namespaces = Array.from({ length: shape.namespaces }, (_, i) => `ns-${i}`);
 
-  // Traffic sources: workloads spread over the namespaces, IPs in 10.0.0.0/16.
+  // Traffic sources, IPs in 10.0.0.0/16: half in the endpoint's own namespace (where namespaced
+  // policies' selector/service-account rules must be evaluated in full), half spread over the others
+  // (where those rules fail fast on the namespace check).
   const clients: Client[] = Array.from({ length: shape.workloads }, (_, i) => ({
-    namespace: namespaces[i % namespaces.length],
+    namespace: i % 2 === 0 || namespaces.length === 1 ? namespaces[0] : namespaces[1 + (((i - 1) / 2) % (namespaces.length - 1))],
     serviceAccount: `client-${i}`,
     ip: `10.0.${(i >> 8) & 255}.${(i & 255) || 1}`,
   }));

@@ -7,6 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
 COPY scenarios ./scenarios
+COPY scripts/kind ./scripts/kind
 RUN npm ci --no-audit --no-fund --ignore-scripts \
  && npx tsc -b \
  && npm prune --omit=dev --no-audit --no-fund --ignore-scripts

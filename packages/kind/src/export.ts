@@ -86,6 +86,11 @@ function apiVersionOfKind(kind: string): string {
   return 'v1';
 }
 
+/** `60-step-007-apply.yaml`: sorts after the base files and in step order. */
+function stepFileName(step: number, what: 'apply' | 'delete' | 'requests'): string {
+  return `60-step-${String(step).padStart(3, '0')}-${what}.yaml`;
+}
+
 class Exporter {
   readonly warnings: string[] = [];
   private readonly scenarioName: string;
@@ -298,7 +303,7 @@ class Exporter {
       });
       jobs.push({ namespace, name, source, requestIds: reqs.map((r) => r.id) });
     }
-    const fileName = step === undefined ? '40-requests.yaml' : `${50 + step}-step-${step}-requests.yaml`;
+    const fileName = step === undefined ? '40-requests.yaml' : stepFileName(step, 'requests');
     return { file: { name: fileName, objects }, jobs };
   }
 
@@ -315,30 +320,36 @@ class Exporter {
     }
     // Steps in order; consecutive request steps share one round of Jobs.
     const steps = this.resolved.steps;
+    // After a fault kind cannot reproduce, the cluster no longer matches the scenario's state, so the
+    // requests that follow are reported as not run instead of being judged against the wrong state.
+    let skippedFault: string | undefined;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
-      if (step.kind === 'request') {
+      if (step.kind === 'request' && skippedFault) {
+        plan.push({ kind: 'skip', step: step.index, note: `step ${step.index + 1}: request "${step.request.name}" not run (it follows ${skippedFault})` });
+      } else if (step.kind === 'request') {
         const batch = [step.request];
         while (i + 1 < steps.length && steps[i + 1].kind === 'request') batch.push((steps[++i] as typeof step).request);
         const { file, jobs } = this.jobs(batch, `s${step.index}`, step.index);
         stepFiles.push(file);
         plan.push({ kind: 'jobs', file: file.name, jobs, step: step.index });
       } else if (step.kind === 'apply') {
-        const file = { name: `${50 + step.index}-step-${step.index}-apply.yaml`, objects: step.resources.map(cleanObject) };
+        const file = { name: stepFileName(step.index, 'apply'), objects: step.resources.map(cleanObject) };
         stepFiles.push(file);
         plan.push({ kind: 'apply', file: file.name, step: step.index });
       } else if (step.kind === 'delete') {
-        const file = { name: `${50 + step.index}-step-${step.index}-delete.yaml`, objects: step.refs.map((r) => referenceObject(r, apiVersionOfKind)) };
+        const file = { name: stepFileName(step.index, 'delete'), objects: step.refs.map((r) => referenceObject(r, apiVersionOfKind)) };
         stepFiles.push(file);
         plan.push({ kind: 'delete', file: file.name, step: step.index });
       } else {
         const note = `step ${step.index + 1}: fault ${step.fault.fault} is not reproduced on kind (alpsim run only)`;
+        skippedFault ??= `the fault of step ${step.index + 1}`;
         this.warnings.push(note);
         plan.push({ kind: 'skip', step: step.index, note });
       }
     }
     const pods = this.workloads().map((w) => ({ namespace: w.namespace, name: w.name }));
-    return { scenario: this.scenarioName, baseFiles, stepFiles, plan, pods, warnings: this.warnings };
+    return { scenario: this.scenarioName, baseFiles, stepFiles, plan, pods, warnings: [...new Set(this.warnings)] };
   }
 }
 

@@ -96,7 +96,10 @@ export async function runExportedScenario(resolved: ResolvedScenario, exp: KindE
     }
     await waitForPods(opts, exp.pods);
     for (const action of exp.plan) {
-      if (action.kind === 'skip') continue;
+      if (action.kind === 'skip') {
+        if (!notes.includes(action.note)) notes.push(action.note);
+        continue;
+      }
       if (action.kind === 'apply') await opts.kubectl.must(['apply', '-f', path.join(opts.dir, action.file)]);
       else if (action.kind === 'delete') await opts.kubectl.must(['delete', '-f', path.join(opts.dir, action.file)]);
       else {

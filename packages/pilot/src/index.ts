@@ -18,3 +18,4 @@ export {
 } from './pilot-model';
 export { CERTS as ISTIO_CERT_PATHS, spiffeIdOf } from './pilot-xds';
 export { parseWebhookEndpoint, callWebhook, WEBHOOK_TIMEOUT_MS, type WebhookEndpoint, type WebhookOutcome } from './webhook-client';
+export { pilotWorkloadFromInfo, pilotServiceFromManifest } from './adapters';

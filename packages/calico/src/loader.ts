@@ -35,6 +35,11 @@ export function parseResourcesText(text: string, fileName: string, opts: LoadOpt
   const compat = opts.compat ?? DEFAULT_COMPAT;
   const resources: LoadedResource[] = [];
   const issues: LocatedIssue[] = [];
+  if (/\.json$/i.test(fileName)) {
+    // YAML would accept JSON-ish text (trailing commas, comments); a .json file must be strict JSON.
+    const problem = strictJsonProblem(text);
+    if (problem) return { resources, issues: [{ file: fileName, ...problem, resource: '', field: '', message: `invalid JSON: ${problem.message}` }] };
+  }
   for (const doc of parseDocuments(text)) {
     for (const e of doc.syntaxErrors) issues.push({ file: fileName, line: e.line, col: e.col, resource: '', field: '', message: `invalid YAML/JSON: ${e.message}` });
     if (doc.syntaxErrors.length || doc.value === undefined || doc.value === null) continue;
@@ -72,6 +77,19 @@ export function parseResourcesText(text: string, fileName: string, opts: LoadOpt
   }
   issues.sort((a, b) => a.line - b.line || a.col - b.col);
   return { resources, issues };
+}
+
+function strictJsonProblem(text: string): { line: number; col: number; message: string } | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    const message = (err as Error).message;
+    const m = /position (\d+)/.exec(message);
+    const offset = m ? Number(m[1]) : 0;
+    const before = text.slice(0, offset).split('\n');
+    return { line: before.length, col: before[before.length - 1].length + 1, message: message.replace(/ in JSON at position \d+.*$/, '') };
+  }
 }
 
 /** Parses one file's text; throws a userError listing every problem if any. */

@@ -71,3 +71,11 @@ t.test("'-' reads stdin (real child process)", async (t) => {
   t.equal(bad.status, 2);
   t.match(bad.stderr, /^<stdin>:1:64: Namespace X: metadata\.name: name must consist/);
 });
+
+t.test('.json files must be strict JSON', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calico-json-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'ns.json');
+  fs.writeFileSync(file, '{"apiVersion": "v1",\n "kind": "Namespace", "metadata": {"name": "x"},}');
+  await t.rejects(loadResources([file]), { userError: true, message: `${file}:2:49: invalid JSON: Expected double-quoted property name` });
+});

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type Policy, type TierInfo, type WorkloadEndpoint } from '@alpsim/proto';
 import { k8sNetworkPolicyToCalicoSpec } from './knp';
-import { canonicalCidr, hostCidr, parseIP } from './net';
+import { canonicalCidr, canonicalIP, hostCidr, parseIP } from './net';
 import { convertProfile, convertRules, ipSetIdsOfRules, type IPSetDef } from './rules';
 import { selector, type Selector } from './selectors';
 import {
@@ -67,6 +67,29 @@ function prefixed(labels: Record<string, string>, prefix: string): Record<string
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) out[prefix + k] = v;
   return out;
+}
+
+function jsonList(v: string | undefined): string[] {
+  if (!v) return [];
+  try {
+    const parsed = JSON.parse(v);
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** 1:1 NAT from the `cni.projectcalico.org/floatingIPs` annotation (paired with the pod IP of that family). */
+function addNat(endpoint: WorkloadEndpoint, annotations: Record<string, string>, ips: string[]): void {
+  for (const ext of jsonList(annotations['cni.projectcalico.org/floatingIPs'])) {
+    const e = parseIP(ext);
+    if (!e) continue;
+    const internal = ips.find((ip) => parseIP(ip)?.version === e.version);
+    if (!internal) continue;
+    const nat = { extIp: canonicalIP(ext)!, intIp: canonicalIP(internal)! };
+    if (e.version === 4) (endpoint.ipv4Nat ??= []).push(nat);
+    else (endpoint.ipv6Nat ??= []).push(nat);
+  }
 }
 
 interface PolicyModel {
@@ -194,6 +217,11 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
       ipv4Nets: ips.filter((ip) => parseIP(ip)?.version === 4).map((ip) => hostCidr(ip)!),
       ipv6Nets: ips.filter((ip) => parseIP(ip)?.version === 6).map((ip) => hostCidr(ip)!),
     };
+    addNat(endpoint, p.annotations, ips);
+    if (compat !== '3.2') {
+      const allowed = jsonList(p.annotations['cni.projectcalico.org/allowedSourcePrefixes']).map((c) => canonicalCidr(c)).filter((c): c is string => !!c);
+      if (allowed.length) endpoint.allowSpoofedSourcePrefixes = allowed;
+    }
     if (endpoint.ipv6Nets!.length === 0) delete endpoint.ipv6Nets;
     if (v4 === 0) delete endpoint.ipv4Nets;
     endpoints.push({

@@ -377,3 +377,23 @@ spec: {containers: [{name: c, image: x}]}
   t.equal(pol.policy.originalSelector, "app starts with 'we'");
   t.same(pol.policy.inboundRules![0].srcIpSetIds, [selectorIPSetId('(!has(projectcalico.org/namespace) && kind == "x")')]);
 });
+
+t.test('floating IPs become NAT entries; allowed source prefixes from 3.28', async (t) => {
+  const yaml = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: prod
+  annotations:
+    cni.projectcalico.org/floatingIPs: '["172.16.0.5"]'
+    cni.projectcalico.org/allowedSourcePrefixes: '["10.99.0.0/16"]'
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.0.0.7}
+`;
+  const old = computeDataplane(yamlResources(yaml), { compat: '3.2' }).endpoints.get('prod/p')!.endpoint;
+  t.same(old.ipv4Nat, [{ extIp: '172.16.0.5', intIp: '10.0.0.7' }]);
+  t.notOk(old.allowSpoofedSourcePrefixes);
+  const modern = computeDataplane(yamlResources(yaml, '3.28'), { compat: '3.28' }).endpoints.get('prod/p')!.endpoint;
+  t.same(modern.allowSpoofedSourcePrefixes, ['10.99.0.0/16']);
+});

@@ -34,10 +34,10 @@ const MODELS: Record<string, Model> = {
   'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
 };
 
-/** The repository's sibling shared/ folder (CI checks it out at the same relative place). */
-export const SHARED_CRDS = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'crds');
 /** Repository root, from packages/kind/dist/test/helpers. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
+/** ../shared/crds relative to the repository root (CI checks shared/ out at the same relative place). */
+export const SHARED_CRDS = path.resolve(REPO_ROOT, '..', 'shared', 'crds');
 
 const CRD_FILES: Record<string, string> = {
   NetworkPolicy: 'crd.projectcalico.org_networkpolicies.yaml',

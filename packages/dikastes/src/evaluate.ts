@@ -6,7 +6,8 @@ import { DEFAULT_COMPAT, type Compat } from './compat';
 import { RequestContext, type PeerContext } from './request';
 import { CheckCrash, INVALID_PATH, MATCH, matchRule, type CompiledRule, type MatchEnv } from './rules';
 import { dialectFor } from './selectors';
-import type { PolicyStore } from './store';
+import { protocolCode, type RuleFilter } from './prefilter';
+import type { CompiledPolicy, PolicyStore } from './store';
 
 export interface EvaluateOptions {
   compat?: Compat;
@@ -101,19 +102,45 @@ const enum PolicyResult {
   Invalid,
 }
 
-/** Walks one policy's or profile's inbound rules: first matching non-log rule decides. */
+/** The rule that produced the last non-NoMatch result of evaluateRules (avoids an allocation per policy). */
+let decidingRule: CompiledRule | undefined;
+
+/** Per-request inputs of the rule pre-filter (see prefilter.ts). */
+interface FastPath {
+  srcIsV4: boolean;
+  srcV4: number;
+  dstPort: number;
+  protoCode: number;
+  srcSetIn: Int32Array;
+  generation: number;
+}
+
+/**
+ * Walks one policy's or profile's inbound rules: first matching non-log rule decides. With `fast`
+ * and a filter, rules that fail the integer pre-check are skipped without running the matcher.
+ */
 function evaluateRules(
   rules: readonly CompiledRule[],
   ctx: RequestContext,
   env: MatchEnv,
   step: TraceStep | undefined,
-): { result: PolicyResult; rule?: CompiledRule } {
+  filter?: RuleFilter,
+  fast?: FastPath,
+): PolicyResult {
+  decidingRule = undefined;
+  const filtered = filter !== undefined && fast !== undefined;
+  if (filtered && !ctx.hasDestination) return PolicyResult.NoMatch;
   for (let i = 0; i < rules.length; i++) {
+    if (filtered) {
+      i = filter.next(i, fast.srcIsV4, fast.srcV4, fast.dstPort, fast.protoCode, fast.srcSetIn, fast.generation);
+      if (i < 0) break;
+    }
     const rule = rules[i];
     const r = matchRule(rule, ctx, env);
     if (r === INVALID_PATH) {
       step?.rules.push({ index: rule.index, action: rule.rawAction, matched: false, failedClause: ctx.failedClause, invalidPath: true });
-      return { result: PolicyResult.Invalid, rule };
+      decidingRule = rule;
+      return PolicyResult.Invalid;
     }
     if (r !== MATCH) {
       step?.rules.push({ index: rule.index, action: rule.rawAction, matched: false, failedClause: ctx.failedClause });
@@ -125,19 +152,22 @@ function evaluateRules(
         continue;
       case 'allow':
         step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        return { result: PolicyResult.Allow, rule };
+        decidingRule = rule;
+      return PolicyResult.Allow;
       case 'deny':
         step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        return { result: PolicyResult.Deny, rule };
+        decidingRule = rule;
+      return PolicyResult.Deny;
       case 'pass':
         step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        return { result: PolicyResult.Pass, rule };
+        decidingRule = rule;
+      return PolicyResult.Pass;
       default:
         step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
         throw new CheckCrash(`rule ${rule.index} matched with unknown action ${JSON.stringify(rule.rawAction)}`);
     }
   }
-  return { result: PolicyResult.NoMatch };
+  return PolicyResult.NoMatch;
 }
 
 function stepResultOf(r: PolicyResult): StepResult {
@@ -157,6 +187,8 @@ function stepResultOf(r: PolicyResult): StepResult {
 
 class Evaluation {
   readonly steps: TraceStep[] | undefined;
+  private readonly fastAllowed: boolean;
+  private fast: FastPath | undefined;
   constructor(
     readonly store: PolicyStore,
     readonly ctx: RequestContext,
@@ -165,6 +197,28 @@ class Evaluation {
     explain: boolean,
   ) {
     this.steps = explain ? [] : undefined;
+    // The pre-filter changes which clause is tested first; it is only used where that cannot change
+    // the answer: no trace wanted, no reachable missing IP set.
+    this.fastAllowed = !explain && !store.referencesMissingIpSets;
+  }
+
+  private evaluatePolicy(policy: CompiledPolicy, step: TraceStep | undefined): PolicyResult {
+    if (this.fastAllowed && (this.ctx.pathValid || !policy.filter.hasPathRules)) {
+      if (this.fast === undefined) {
+        const src = this.ctx.source;
+        const ip = src.ip();
+        this.fast = {
+          srcIsV4: ip !== undefined && ip.v4,
+          srcV4: ip !== undefined && ip.v4 ? ip.n : 0,
+          dstPort: this.ctx.destination.port,
+          protoCode: protocolCode(this.ctx.protocol),
+          srcSetIn: this.store.sourceMembership(src),
+          generation: this.ctx.generation,
+        };
+      }
+      return evaluateRules(policy.inboundRules, this.ctx, this.env, step, policy.filter, this.fast);
+    }
+    return evaluateRules(policy.inboundRules, this.ctx, this.env, step);
   }
 
   private newStep(kind: 'policy' | 'profile', name: string, tier?: string): TraceStep | undefined {
@@ -194,7 +248,8 @@ class Evaluation {
             continue;
           }
           const step = this.newStep('policy', ref.name, tier.name);
-          const { result, rule } = evaluateRules(policy.inboundRules, this.ctx, this.env, step);
+          const result = this.evaluatePolicy(policy, step);
+          const rule = decidingRule;
           if (step) step.result = stepResultOf(result);
           last = result;
           const decided = this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name });
@@ -222,7 +277,8 @@ class Evaluation {
           throw new CheckCrash(`policy ${JSON.stringify(ref.name)} of tier ${JSON.stringify(tier.name)} is missing from the store`);
         }
         const step = this.newStep('policy', ref.name, tier.name);
-        const { result, rule } = evaluateRules(policy.inboundRules, this.ctx, this.env, step);
+        const result = this.evaluatePolicy(policy, step);
+          const rule = decidingRule;
         if (step) step.result = stepResultOf(result);
         const decided = this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name });
         if (decided) return decided;
@@ -241,6 +297,7 @@ class Evaluation {
     rule: CompiledRule | undefined,
     where: { tier?: string; policy?: string; profile?: string },
   ): { code: number; decision: Decision } | undefined {
+    if (result === PolicyResult.NoMatch || result === PolicyResult.Pass) return undefined;
     const base = { ...where, ruleIndex: rule?.index, action: rule?.rawAction };
     switch (result) {
       case PolicyResult.Allow:
@@ -269,7 +326,8 @@ class Evaluation {
         throw new CheckCrash(`profile ${JSON.stringify(name)} is missing from the store`);
       }
       const step = this.newStep('profile', name);
-      const { result, rule } = evaluateRules(profile.inboundRules, this.ctx, this.env, step);
+      const result = evaluateRules(profile.inboundRules, this.ctx, this.env, step);
+      const rule = decidingRule;
       if (step) step.result = stepResultOf(result);
       if (result === PolicyResult.Pass) {
         // pass inside a profile counts as deny (§9 item 7).
@@ -378,7 +436,7 @@ export function evaluateCheck(store: PolicyStore | null, request: CheckRequest, 
       return finish(Code.PERMISSION_DENIED, { kind: 'identity' }, ctx, undefined, options);
     }
   }
-  const env: MatchEnv = { ipSets: store.ipSets, dialect: dialectFor(compat), anonymousMatchesIdentity: !strict };
+  const env: MatchEnv = { dialect: dialectFor(compat), anonymousMatchesIdentity: !strict };
   const evaluation = new Evaluation(store, ctx, env, compat, options.explain === true);
   try {
     const { code, decision } = evaluation.run();

@@ -3,6 +3,7 @@
 // in (so `::ffff:10.0.0.0/104` is an IPv6 net that never contains an IPv4 address), and an address
 // never matches a net of the other family (not even /0).
 
+/** IPv4 addresses are kept as signed 32-bit integers (cheap to mask and compare in V8). */
 export interface ParsedIPv4 { readonly v4: true; readonly n: number }
 export interface ParsedIPv6 { readonly v4: false; readonly w: readonly [number, number, number, number] }
 export type ParsedIP = ParsedIPv4 | ParsedIPv6;
@@ -10,6 +11,8 @@ export type ParsedIP = ParsedIPv4 | ParsedIPv6;
 export interface ParsedCIDR {
   readonly ip: ParsedIP;
   readonly prefixLength: number;
+  /** IPv4 only: the network mask (signed 32-bit). */
+  readonly mask: number;
 }
 
 function parseIPv4Words(text: string): number | undefined {
@@ -36,7 +39,7 @@ function parseIPv4Words(text: string): number | undefined {
     if (text.charCodeAt(i) !== 46 || octets === 4) return undefined;
     i++;
   }
-  return octets === 4 ? value >>> 0 : undefined;
+  return octets === 4 ? value | 0 : undefined;
 }
 
 function parseIPv6Words(text: string): [number, number, number, number] | undefined {
@@ -112,7 +115,7 @@ export function parseIP(text: string): ParsedIP | undefined {
   }
   const w = parseIPv6Words(text);
   if (w === undefined) return undefined;
-  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return { v4: true, n: w[3] };
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return { v4: true, n: w[3] | 0 };
   return { v4: false, w };
 }
 
@@ -127,17 +130,20 @@ export function parseCIDR(text: string): ParsedCIDR | undefined {
   const v4 = addr.includes(':') ? undefined : parseIPv4Words(addr);
   if (v4 !== undefined) {
     if (prefixLength > 32) return undefined;
-    return { ip: { v4: true, n: maskV4(v4, prefixLength) }, prefixLength };
+    return { ip: { v4: true, n: maskV4(v4, prefixLength) }, prefixLength, mask: v4Mask(prefixLength) };
   }
   const w = parseIPv6Words(addr);
   if (w === undefined || prefixLength > 128) return undefined;
-  return { ip: { v4: false, w: maskV6(w, prefixLength) }, prefixLength };
+  return { ip: { v4: false, w: maskV6(w, prefixLength) }, prefixLength, mask: 0 };
+}
+
+/** Network mask of a prefix length as a signed 32-bit integer. */
+export function v4Mask(prefixLength: number): number {
+  return prefixLength <= 0 ? 0 : prefixLength >= 32 ? -1 : ~0 << (32 - prefixLength);
 }
 
 export function maskV4(n: number, prefixLength: number): number {
-  if (prefixLength <= 0) return 0;
-  if (prefixLength >= 32) return n >>> 0;
-  return (n & (~0 << (32 - prefixLength))) >>> 0;
+  return n & v4Mask(prefixLength);
 }
 
 export function maskV6(w: readonly number[], prefixLength: number): [number, number, number, number] {
@@ -152,10 +158,16 @@ export function maskV6(w: readonly number[], prefixLength: number): [number, num
 /** net.IPNet.Contains: same family only, then a masked compare. */
 export function cidrContains(cidr: ParsedCIDR, ip: ParsedIP): boolean {
   if (cidr.ip.v4) {
-    return ip.v4 && maskV4(ip.n, cidr.prefixLength) === cidr.ip.n;
+    return ip.v4 && (ip.n & cidr.mask) === cidr.ip.n;
   }
   if (ip.v4) return false;
-  const masked = maskV6(ip.w, cidr.prefixLength);
   const net = cidr.ip.w;
-  return masked[0] === net[0] && masked[1] === net[1] && masked[2] === net[2] && masked[3] === net[3];
+  const len = cidr.prefixLength;
+  for (let i = 0; i < 4; i++) {
+    const bits = len - i * 32;
+    if (bits <= 0) break;
+    const m = bits >= 32 ? -1 : ~0 << (32 - bits);
+    if ((ip.w[i] & m) >>> 0 !== net[i]) return false;
+  }
+  return true;
 }

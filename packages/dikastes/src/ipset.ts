@@ -4,8 +4,12 @@
 // - NET: a prefix lookup that, like Calico's trie with its /24 bitmap shortcut, only finds members
 //   of length <= /24 (IPv4) or <= /120 (IPv6) and exact /32 (/128) hosts. /25../31 and /121../127
 //   members are kept (so deltas stay exact) but never match.
+//
+// Speed: all NET sets of a store share one prefix index (masked prefix -> sets holding it). A
+// Check looks the address up once per prefix length in use and marks the sets that contain it;
+// every rule's NET-set clause is then a field compare, whatever the number of sets.
 import { IPSetType } from '@alpsim/proto';
-import { parseCIDR } from './ip';
+import { parseCIDR, type ParsedCIDR } from './ip';
 import type { PeerContext } from './request';
 
 const V4_KEY_BASE = 4294967296; // len * 2^32 + masked value stays an exact double
@@ -17,36 +21,112 @@ export function ipSetTypeOf(raw: unknown): IPSetType | undefined {
   return undefined;
 }
 
-function v4Dead(len: number): boolean {
-  return len > 24 && len < 32;
-}
-function v6Dead(len: number): boolean {
-  return len > 120 && len < 128;
+function v4Key(len: number, n: number): number {
+  return len * V4_KEY_BASE + (len === 0 ? 0 : n >>> (32 - len));
 }
 
-export class CompiledIpSet {
-  readonly members = new Set<string>();
-  // NET index: masked key -> how many raw members map to it.
-  private readonly v4Index = new Map<number, number>();
-  private readonly v6Index = new Map<string, number>();
+function v6Key(len: number, w: readonly number[]): string {
+  return `${len}:${w[0]}:${w[1]}:${w[2]}:${w[3]}`;
+}
+
+/** Store-wide prefix index of every NET set. */
+export class NetIndex {
+  private readonly v4 = new Map<number, Map<CompiledIpSet, number>>();
+  private readonly v6 = new Map<string, Map<CompiledIpSet, number>>();
   private readonly v4LenCount = new Array<number>(33).fill(0);
   private readonly v6LenCount = new Array<number>(129).fill(0);
   private v4Lens: number[] = [];
   private v6Lens: number[] = [];
-  // Per-request memo: [generation, result] for source (0) and destination (1) peers.
+
+  /** Index one member; false when its length is one the real trie never finds. */
+  update(set: CompiledIpSet, cidr: ParsedCIDR, delta: 1 | -1): void {
+    const len = cidr.prefixLength;
+    if (cidr.ip.v4) {
+      if (len > 24 && len < 32) return;
+      bump(this.v4, v4Key(len, cidr.ip.n), set, delta);
+      this.v4LenCount[len] += delta;
+      this.v4Lens = activeLengths(this.v4LenCount);
+    } else {
+      if (len > 120 && len < 128) return;
+      bump(this.v6, v6Key(len, cidr.ip.w), set, delta);
+      this.v6LenCount[len] += delta;
+      this.v6Lens = activeLengths(this.v6LenCount);
+    }
+  }
+
+  /**
+   * Mark every NET set that contains the peer's address, for this request; with `slotTable`, also
+   * stamp the generation at each marked set's slot index.
+   */
+  mark(peer: PeerContext, slotTable?: Int32Array): void {
+    peer.netIndex = this;
+    const ip = peer.ip();
+    if (!ip) return;
+    const side = peer.side;
+    const gen = peer.generation;
+    if (ip.v4) {
+      const lens = this.v4Lens;
+      for (let i = 0; i < lens.length; i++) {
+        const hit = this.v4.get(v4Key(lens[i], ip.n));
+        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, slotTable);
+      }
+    } else {
+      const lens = this.v6Lens;
+      for (let i = 0; i < lens.length; i++) {
+        const hit = this.v6.get(peer.v6Key(lens[i]));
+        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, slotTable);
+      }
+    }
+  }
+}
+
+function bump<K>(map: Map<K, Map<CompiledIpSet, number>>, key: K, set: CompiledIpSet, delta: 1 | -1): void {
+  let sets = map.get(key);
+  if (!sets) {
+    if (delta < 0) return;
+    sets = new Map();
+    map.set(key, sets);
+  }
+  const count = (sets.get(set) ?? 0) + delta;
+  if (count > 0) sets.set(set, count);
+  else {
+    sets.delete(set);
+    if (sets.size === 0) map.delete(key);
+  }
+}
+
+function activeLengths(counts: number[]): number[] {
+  const out: number[] = [];
+  for (let len = counts.length - 1; len >= 0; len--) if (counts[len] > 0) out.push(len);
+  return out;
+}
+
+export class CompiledIpSet {
+  readonly members = new Set<string>();
+  // NET: marks set by NetIndex.mark for the current request (source 0 / destination 1).
+  private netGen0 = -1;
+  private netGen1 = -1;
+  // IP / IP_AND_PORT: per-request memo.
   private memoGen0 = -1;
   private memo0 = false;
   private memoGen1 = -1;
   private memo1 = false;
+  private attached = true;
 
-  constructor(readonly id: string, readonly type: IPSetType) {}
+  constructor(
+    readonly id: string,
+    readonly type: IPSetType,
+    private readonly index: NetIndex,
+  ) {}
 
   /** Adds one member; returns an error text for a member the real checker would crash on. */
   add(member: string): string | undefined {
     if (this.members.has(member)) return undefined;
     if (this.type === IPSetType.NET) {
-      const error = this.indexNet(member, +1);
-      if (error) return error;
+      if (!member.includes('/')) return `NET member ${JSON.stringify(member)} has no prefix length`;
+      const cidr = parseCIDR(member);
+      if (!cidr) return `NET member ${JSON.stringify(member)} is not a CIDR`;
+      if (this.attached) this.index.update(this, cidr, +1);
     }
     this.members.add(member);
     return undefined;
@@ -54,38 +134,37 @@ export class CompiledIpSet {
 
   remove(member: string): void {
     if (!this.members.delete(member)) return;
-    if (this.type === IPSetType.NET) this.indexNet(member, -1);
+    if (this.type === IPSetType.NET && this.attached) this.index.update(this, parseCIDR(member)!, -1);
   }
 
-  private indexNet(member: string, delta: 1 | -1): string | undefined {
-    if (!member.includes('/')) return `NET member ${JSON.stringify(member)} has no prefix length`;
-    const cidr = parseCIDR(member);
-    if (!cidr) return `NET member ${JSON.stringify(member)} is not a CIDR`;
-    const len = cidr.prefixLength;
-    if (cidr.ip.v4) {
-      if (v4Dead(len)) return undefined;
-      const key = len * V4_KEY_BASE + (len === 0 ? 0 : cidr.ip.n >>> (32 - len));
-      const count = (this.v4Index.get(key) ?? 0) + delta;
-      if (count <= 0) this.v4Index.delete(key);
-      else this.v4Index.set(key, count);
-      this.v4LenCount[len] += delta;
-      this.v4Lens = activeLengths(this.v4LenCount);
-    } else {
-      if (v6Dead(len)) return undefined;
-      const w = cidr.ip.w;
-      const key = `${len}:${w[0]}:${w[1]}:${w[2]}:${w[3]}`;
-      const count = (this.v6Index.get(key) ?? 0) + delta;
-      if (count <= 0) this.v6Index.delete(key);
-      else this.v6Index.set(key, count);
-      this.v6LenCount[len] += delta;
-      this.v6Lens = activeLengths(this.v6LenCount);
-    }
-    return undefined;
+  /** Take this set out of the store's prefix index (it was replaced or removed). */
+  detach(): void {
+    if (!this.attached) return;
+    if (this.type === IPSetType.NET) for (const m of this.members) this.index.update(this, parseCIDR(m)!, -1);
+    this.attached = false;
+  }
+
+  /** Slot index of this set in its store (-1 until stored). */
+  slotIndex = -1;
+
+  markNet(side: 0 | 1, gen: number, slotTable?: Int32Array): void {
+    if (side === 0) this.netGen0 = gen;
+    else this.netGen1 = gen;
+    if (slotTable !== undefined && this.slotIndex >= 0 && this.slotIndex < slotTable.length) slotTable[this.slotIndex] = gen;
+  }
+
+  /** The NET prefix index this set belongs to. */
+  get netIndex(): NetIndex {
+    return this.index;
   }
 
   /** Whether the peer's address (and, for IP_AND_PORT, protocol and port) is in the set. */
   containsPeer(peer: PeerContext): boolean {
     const gen = peer.generation;
+    if (this.type === IPSetType.NET) {
+      if (peer.netIndex !== this.index) this.index.mark(peer);
+      return (peer.side === 0 ? this.netGen0 : this.netGen1) === gen;
+    }
     if (peer.side === 0) {
       if (this.memoGen0 === gen) return this.memo0;
       this.memo0 = this.lookup(peer);
@@ -99,34 +178,14 @@ export class CompiledIpSet {
   }
 
   private lookup(peer: PeerContext): boolean {
-    switch (this.type) {
-      case IPSetType.IP:
-        return this.members.has(peer.address);
-      case IPSetType.IP_AND_PORT:
-        return this.members.has(peer.ipAndPortKey());
-      default: {
-        const ip = peer.ip();
-        if (!ip) return false;
-        if (ip.v4) {
-          const lens = this.v4Lens;
-          for (let i = 0; i < lens.length; i++) {
-            const len = lens[i];
-            if (this.v4Index.has(len * V4_KEY_BASE + (len === 0 ? 0 : ip.n >>> (32 - len)))) return true;
-          }
-          return false;
-        }
-        const lens = this.v6Lens;
-        for (let i = 0; i < lens.length; i++) {
-          if (this.v6Index.has(peer.v6Key(lens[i]))) return true;
-        }
-        return false;
-      }
-    }
+    return this.type === IPSetType.IP ? this.members.has(peer.address) : this.members.has(peer.ipAndPortKey());
   }
 }
 
-function activeLengths(counts: number[]): number[] {
-  const out: number[] = [];
-  for (let len = counts.length - 1; len >= 0; len--) if (counts[len] > 0) out.push(len);
-  return out;
+/** A stable handle on an IP-set id: rules hold it, updates swap the set behind it. */
+export interface IpSetSlot {
+  readonly id: string;
+  /** Dense number of the slot in its store (index into per-request membership tables). */
+  readonly index: number;
+  set: CompiledIpSet | undefined;
 }

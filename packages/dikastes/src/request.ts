@@ -36,6 +36,8 @@ export class PeerContext {
   readonly hasSocketAddress: boolean;
   readonly port: number;
   readonly socketProtocol: string;
+  /** The NET prefix index that already marked this peer's sets (see NetIndex.mark). */
+  netIndex: object | null = null;
   private parsedIp: ParsedIP | undefined;
   private ipParsed = false;
   private ipPortKey: string | undefined;
@@ -131,7 +133,9 @@ export class RequestContext {
   failedClause = '';
 
   constructor(request: CheckRequest | null | undefined, labels: LabelSource) {
-    const generation = (this.generation = ++generationCounter);
+    // Small positive integers (V8 Smis) that fit the Int32Array membership tables.
+    generationCounter = generationCounter >= 0x3fffffff ? 1 : generationCounter + 1;
+    const generation = (this.generation = generationCounter);
     const attributes = request ? request.attributes : undefined;
     const source = attributes ? attributes.source : undefined;
     const destination = attributes ? attributes.destination : undefined;

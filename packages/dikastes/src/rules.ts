@@ -4,7 +4,7 @@
 // INVALID_ARGUMENT / "missing IP set" / no-match wins, so it is kept exactly.
 import type { HTTPMatch, PortRange, Protocol, Rule, ServiceAccountMatch } from '@alpsim/proto';
 import { parseCIDR, cidrContains, type ParsedCIDR } from './ip';
-import type { CompiledIpSet } from './ipset';
+import type { CompiledIpSet, IpSetSlot } from './ipset';
 import type { PeerContext, RequestContext } from './request';
 import { LabelSlot, SelectorRef, type SelectorDialect } from './selectors';
 
@@ -26,11 +26,11 @@ interface SideMatcher {
   namespaceSelector: SelectorRef | null;
   /** The policy namespace the peer must be in (namespaced policy + pod/SA selector, no ns selector). */
   restrictToNamespace: string | null;
-  ipSets: readonly string[] | null;
-  notIpSets: readonly string[] | null;
+  ipSets: readonly IpSetSlot[] | null;
+  notIpSets: readonly IpSetSlot[] | null;
   /** Flattened [first, last, first, last, ...]. */
   ports: Int32Array | null;
-  namedPortSets: readonly string[] | null;
+  namedPortSets: readonly IpSetSlot[] | null;
   hasPortClause: boolean;
   /** undefined entries are malformed CIDRs (false at that point, §9 item 26). */
   nets: readonly (ParsedCIDR | undefined)[] | null;
@@ -101,8 +101,10 @@ export const CLAUSES: { readonly src: SideClauseNames; readonly dst: SideClauseN
   noDestination: 'protocol(no destination peer)',
 };
 
-function nonEmpty(list: readonly string[] | null | undefined): readonly string[] | null {
-  return list && list.length > 0 ? list.slice() : null;
+export type SlotResolver = (id: string) => IpSetSlot;
+
+function slots(list: readonly string[] | null | undefined, resolve: SlotResolver): readonly IpSetSlot[] | null {
+  return list && list.length > 0 ? list.map(resolve) : null;
 }
 
 /** Which member of a oneof is set, for decoded protobufjs messages and plain objects alike. */
@@ -144,6 +146,7 @@ function compileSide(
   namedPortSets: string[] | undefined,
   nets: string[] | undefined,
   policyNamespace: string,
+  resolve: SlotResolver,
 ): SideMatcher {
   const names = saMatch && saMatch.names && saMatch.names.length > 0 ? new Set(saMatch.names) : null;
   const saSelectorText = (saMatch && saMatch.selector) || '';
@@ -151,15 +154,15 @@ function compileSide(
   const nsText = namespaceSelector || '';
   const restrictTrigger = !!podSelector || !!notPodSelector || names !== null || saSelectorText !== '';
   const portRanges = compilePorts(ports);
-  const named = nonEmpty(namedPortSets);
+  const named = slots(namedPortSets, resolve);
   return {
     saNames: names,
     saSelector: saSelectorText !== '' ? new SelectorRef(saSelectorText) : null,
     hasSaMatch,
     namespaceSelector: nsText !== '' ? new SelectorRef(nsText) : null,
     restrictToNamespace: nsText === '' && policyNamespace !== '' && restrictTrigger ? policyNamespace : null,
-    ipSets: nonEmpty(ipSets),
-    notIpSets: nonEmpty(notIpSets),
+    ipSets: slots(ipSets, resolve),
+    notIpSets: slots(notIpSets, resolve),
     ports: portRanges,
     namedPortSets: named,
     hasPortClause: portRanges !== null || named !== null,
@@ -202,7 +205,7 @@ export function actionKind(raw: string): ActionKind {
 }
 
 /** Compile one rule. `policyNamespace` is Policy.namespace ("" for global policies and profiles). */
-export function compileRule(rule: Rule, index: number, policyNamespace: string): CompiledRule {
+export function compileRule(rule: Rule, index: number, policyNamespace: string, resolve: SlotResolver): CompiledRule {
   const rawAction = rule.action ?? '';
   const src = compileSide(
     rule.srcServiceAccountMatch,
@@ -215,6 +218,7 @@ export function compileRule(rule: Rule, index: number, policyNamespace: string):
     rule.srcNamedPortIpSetIds,
     rule.srcNet,
     policyNamespace,
+    resolve,
   );
   const dst = compileSide(
     rule.dstServiceAccountMatch,
@@ -227,6 +231,7 @@ export function compileRule(rule: Rule, index: number, policyNamespace: string):
     rule.dstNamedPortIpSetIds,
     rule.dstNet,
     policyNamespace,
+    resolve,
   );
   const http = compileHttp(rule.httpMatch);
   const ipSetIds = [
@@ -236,7 +241,7 @@ export function compileRule(rule: Rule, index: number, policyNamespace: string):
     ...(dst.ipSets ?? []),
     ...(dst.notIpSets ?? []),
     ...(dst.namedPortSets ?? []),
-  ];
+  ].map((slot) => slot.id);
   return {
     index,
     action: actionKind(rawAction),
@@ -254,7 +259,6 @@ export function compileRule(rule: Rule, index: number, policyNamespace: string):
 
 /** Everything rule matching needs from the store and the request. */
 export interface MatchEnv {
-  readonly ipSets: ReadonlyMap<string, CompiledIpSet>;
   readonly dialect: SelectorDialect;
   /** v3.12+: an empty principal (no identity) matches every SA and namespace clause. */
   readonly anonymousMatchesIdentity: boolean;
@@ -265,9 +269,9 @@ export const MATCH = 1;
 export const INVALID_PATH = 2;
 export type MatchResult = typeof NO_MATCH | typeof MATCH | typeof INVALID_PATH;
 
-function ipSet(env: MatchEnv, id: string): CompiledIpSet {
-  const set = env.ipSets.get(id);
-  if (!set) throw new CheckCrash(`rule references IP set ${JSON.stringify(id)} which is not in the store`);
+function ipSet(slot: IpSetSlot): CompiledIpSet {
+  const set = slot.set;
+  if (set === undefined) throw new CheckCrash(`rule references IP set ${JSON.stringify(slot.id)} which is not in the store`);
   return set;
 }
 
@@ -306,7 +310,7 @@ function matchSide(side: SideMatcher, peer: PeerContext, env: MatchEnv, ctx: Req
   if (side.ipSets !== null) {
     const ids = side.ipSets;
     for (let i = 0; i < ids.length; i++) {
-      if (!ipSet(env, ids[i]).containsPeer(peer)) {
+      if (!ipSet(ids[i]).containsPeer(peer)) {
         ctx.failedClause = names.ipSets;
         return false;
       }
@@ -315,7 +319,7 @@ function matchSide(side: SideMatcher, peer: PeerContext, env: MatchEnv, ctx: Req
   if (side.notIpSets !== null) {
     const ids = side.notIpSets;
     for (let i = 0; i < ids.length; i++) {
-      if (ipSet(env, ids[i]).containsPeer(peer)) {
+      if (ipSet(ids[i]).containsPeer(peer)) {
         ctx.failedClause = names.notIpSets;
         return false;
       }
@@ -337,7 +341,7 @@ function matchSide(side: SideMatcher, peer: PeerContext, env: MatchEnv, ctx: Req
     if (!ok && side.namedPortSets !== null) {
       const ids = side.namedPortSets;
       for (let i = 0; i < ids.length; i++) {
-        if (ipSet(env, ids[i]).containsPeer(peer)) {
+        if (ipSet(ids[i]).containsPeer(peer)) {
           ok = true;
           break;
         }

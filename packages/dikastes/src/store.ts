@@ -13,7 +13,10 @@ import type {
   WorkloadEndpointID,
 } from '@alpsim/proto';
 import type { Compat } from './compat';
-import { CompiledIpSet, ipSetTypeOf } from './ipset';
+import { IPSetType as SetType } from '@alpsim/proto';
+import { CompiledIpSet, NetIndex, ipSetTypeOf, type IpSetSlot } from './ipset';
+import { ALWAYS_SLOT, RuleFilter } from './prefilter';
+import type { PeerContext } from './request';
 import type { LabelSource } from './request';
 import { compileRule, type CompiledRule } from './rules';
 import { dialectFor, type SelectorDialect } from './selectors';
@@ -26,6 +29,7 @@ export interface CompiledPolicy {
   /** Policy.namespace: "" for a global policy. */
   readonly namespace: string;
   readonly inboundRules: readonly CompiledRule[];
+  readonly filter: RuleFilter;
 }
 
 export interface CompiledProfile {
@@ -104,6 +108,31 @@ export function payloadOf(message: ToDataplane): string | undefined {
 
 export class PolicyStore implements LabelSource {
   readonly ipSets = new Map<string, CompiledIpSet>();
+  private readonly ipSetSlots = new Map<string, IpSetSlot>();
+  private readonly slotList: IpSetSlot[] = [];
+  /** Slots whose set is absent: rules may reach a missing IP set, so clause order matters. */
+  private missingSlots = 0;
+  /** Slots holding an IP or IP_AND_PORT set (membership computed per request, not via the prefix index). */
+  private readonly literalSlots = new Set<IpSetSlot>();
+  /** Per-request source membership by slot index (generation stamps). */
+  private sourceSlotTable = new Int32Array(64);
+  private readonly netIndex = new NetIndex();
+  private readonly resolveSlot = (id: string): IpSetSlot => {
+    let slot = this.ipSetSlots.get(id);
+    if (!slot) {
+      slot = { id, index: this.slotList.length + 1, set: undefined }; // 0 is ALWAYS_SLOT
+      this.ipSetSlots.set(id, slot);
+      this.slotList.push(slot);
+      if (this.sourceSlotTable.length <= slot.index) {
+        const grown = new Int32Array(this.sourceSlotTable.length * 2);
+        grown.set(this.sourceSlotTable);
+        this.sourceSlotTable = grown;
+      }
+      this.missingSlots++;
+      this.bindSlot(slot, this.ipSets.get(id));
+    }
+    return slot;
+  };
   readonly policies = new Map<string, CompiledPolicy>();
   readonly profiles = new Map<string, CompiledProfile>();
   readonly serviceAccounts = new Map<string, Labels>();
@@ -168,13 +197,13 @@ export class PolicyStore implements LabelSource {
         const u = m.ipsetUpdate!;
         const type = ipSetTypeOf(u.type);
         if (type === undefined) return `IP set ${JSON.stringify(u.id ?? '')} has unknown type ${String(u.type)}; ignored`;
-        const set = new CompiledIpSet(u.id ?? '', type as IPSetType);
+        const set = new CompiledIpSet(u.id ?? '', type as IPSetType, this.netIndex);
         const bad: string[] = [];
         for (const member of u.members ?? []) {
           const err = set.add(member);
           if (err) bad.push(err);
         }
-        this.ipSets.set(set.id, set);
+        this.putIpSet(set.id, set);
         if (bad.length > 0) {
           this.version++;
           return `IP set ${JSON.stringify(set.id)}: skipped ${bad.length} member(s) the real Dikastes crashes on: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; ...' : ''}`;
@@ -198,7 +227,7 @@ export class PolicyStore implements LabelSource {
         return undefined;
       }
       case 'ipsetRemove':
-        this.ipSets.delete(m.ipsetRemove!.id ?? '');
+        this.putIpSet(m.ipsetRemove!.id ?? '', undefined);
         return undefined;
       case 'activeProfileUpdate': {
         const u = m.activeProfileUpdate!;
@@ -219,12 +248,8 @@ export class PolicyStore implements LabelSource {
         const tier = u.id.tier ?? '';
         const name = u.id.name ?? '';
         const namespace = (u.policy && u.policy.namespace) || '';
-        this.policies.set(policyKey(tier, name), {
-          tier,
-          name,
-          namespace,
-          inboundRules: this.compileRules(u.policy, namespace),
-        });
+        const inboundRules = this.compileRules(u.policy, namespace);
+        this.policies.set(policyKey(tier, name), { tier, name, namespace, inboundRules, filter: new RuleFilter(inboundRules) });
         return undefined;
       }
       case 'activePolicyRemove': {
@@ -271,9 +296,46 @@ export class PolicyStore implements LabelSource {
     }
   }
 
+  private putIpSet(id: string, set: CompiledIpSet | undefined): void {
+    this.ipSets.get(id)?.detach();
+    if (set) this.ipSets.set(id, set);
+    else this.ipSets.delete(id);
+    const slot = this.ipSetSlots.get(id);
+    if (slot) this.bindSlot(slot, set);
+  }
+
+  private bindSlot(slot: IpSetSlot, set: CompiledIpSet | undefined): void {
+    if (slot.set === undefined) this.missingSlots--;
+    if (set === undefined) this.missingSlots++;
+    slot.set = set;
+    if (set) set.slotIndex = slot.index;
+    if (set && set.type !== SetType.NET) this.literalSlots.add(slot);
+    else this.literalSlots.delete(slot);
+  }
+
+  /** Whether some rule references an IP set the store does not have. */
+  get referencesMissingIpSets(): boolean {
+    return this.missingSlots > 0;
+  }
+
+  /**
+   * Source-address membership of every referenced IP set for this request, by slot index
+   * (entries equal to the request generation are members). Computed once per Check.
+   */
+  sourceMembership(source: PeerContext): Int32Array {
+    const table = this.sourceSlotTable;
+    const gen = source.generation;
+    table[ALWAYS_SLOT] = gen;
+    this.netIndex.mark(source, table);
+    for (const slot of this.literalSlots) {
+      if (slot.set !== undefined && slot.set.containsPeer(source)) table[slot.index] = gen;
+    }
+    return table;
+  }
+
   private compileRules(source: Policy | Profile | null | undefined, namespace: string): CompiledRule[] {
     const rules: Rule[] = (source && source.inboundRules) || [];
-    const compiled = rules.map((rule, i) => compileRule(rule, i, namespace));
+    const compiled = rules.map((rule, i) => compileRule(rule, i, namespace, this.resolveSlot));
     if (this.eagerDialect) {
       for (const rule of compiled) {
         for (const side of [rule.src, rule.dst]) {

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import type forge from 'node-forge';
 import { PkiInputError } from './errors';
 import { assertTrustDomain, parseSpiffeId, workloadSpiffeId } from './spiffe';
+import { verifySvid } from './verify';
 import { inspectCertificate } from './x509-inspect';
 import {
   type AltName,
@@ -101,7 +102,8 @@ export interface WorkloadSvid {
 }
 
 function checkTtl(what: string, ttlSeconds: number): void {
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new PkiInputError(`${what} must be a positive number of seconds (got ${ttlSeconds})`);
+  // X.509 times have one-second resolution.
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 1) throw new PkiInputError(`${what} must be at least 1 second (got ${ttlSeconds})`);
 }
 
 export class CertificateAuthority {
@@ -184,6 +186,14 @@ export class CertificateAuthority {
       },
       signer,
     );
+    if (!flaw) {
+      // What we issue must pass our own X.509-SVID validation (checked at its NotBefore instant).
+      try {
+        verifySvid(certChainPem, this.certPem, { now: new Date(Math.max(notBefore.getTime(), Date.parse(new X509(this.certPem).validFrom))) });
+      } catch (error) {
+        throw new PkiInputError(`the certificate for ${spiffeId} would not be a valid X.509-SVID: ${(error as Error).message}`);
+      }
+    }
     return {
       spiffeId,
       certChainPem,

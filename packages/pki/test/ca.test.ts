@@ -68,7 +68,9 @@ t.test('inputs are validated against the SPIFFE rules', async (t) => {
   t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: '..' }), /invalid service account "\.\.": path segment must not be/);
   t.throws(() => ca.issueWorkload({ namespace: '', serviceAccount: 'x' }), /path segment is empty/);
   t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x', ttlSeconds: 8 * 86400 }), /exceeds the maximum/);
-  t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x', ttlSeconds: -1 }), /positive/);
+  t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x', ttlSeconds: -1 }), /at least 1 second/);
+  const expiredCa = createCertificateAuthority({ trustDomain: 'td', keyType: 'ec', notBefore: new Date(Date.now() - 7200_000), ttlSeconds: 3600 });
+  t.throws(() => expiredCa.issueWorkload({ namespace: 'ns', serviceAccount: 'x' }), /would not be a valid X.509-SVID: root certificate .* expired/, 'an expired CA cannot issue');
   const err = t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x y' })) as PkiInputError;
   t.equal(err.userError, true, 'user errors are flagged for the CLI');
 });

@@ -62,11 +62,18 @@ t.test('bad input: clear message, exit code 2, nothing written', async (t) => {
     [['--out', out, '--flaw', 'bogus', 'a/b'], /--flaw: expected one of expired/],
   ];
   for (const [args, message] of cases) {
-    const result = spawnSync(process.execPath, [cliBin, 'certs', ...args], { encoding: 'utf8' });
-    t.equal(result.status, 2, `${args.join(' ')}: exit 2`);
-    t.match(result.stderr, message);
-    t.match(result.stderr, /^alpsim: /);
-    t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    const error = await run(args).then(
+      () => undefined,
+      (e: Error & { userError?: boolean }) => e,
+    );
+    t.match(error?.message, message, args.join(' '));
+    t.equal(error?.userError, true, 'flagged as a user error');
     t.notOk(fs.existsSync(out), 'nothing written');
   }
+  // Through the real CLI once: exit code 2, "alpsim: <message>", no stack trace.
+  const result = spawnSync(process.execPath, [cliBin, 'certs', ...cases[1][0]], { encoding: 'utf8' });
+  t.equal(result.status, 2, 'exit 2');
+  t.match(result.stderr, /^alpsim: argument 1 "Bad_NS!\/x": invalid namespace/);
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  t.notOk(fs.existsSync(out), 'nothing written');
 });

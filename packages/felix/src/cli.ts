@@ -17,9 +17,16 @@ export function parseWorkloadKey(text: string): string {
   return text;
 }
 
-function requireWorkload(state: DataplaneState, workloadKey: string): void {
-  if (state.endpoints.has(workloadKey)) return;
+/**
+ * The pod for `--workload`: an exact "<ns>/<pod>", or "<ns>/<deployment>" naming exactly one pod
+ * generated from a Deployment/StatefulSet/DaemonSet (pod name "<deployment>-…").
+ */
+export function resolveWorkload(state: DataplaneState, workloadKey: string): string {
+  if (state.endpoints.has(workloadKey)) return workloadKey;
   const known = [...state.endpoints.keys()].sort();
+  const candidates = known.filter((key) => key.startsWith(`${workloadKey}-`));
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) throw userError(`workload ${workloadKey} is ambiguous; pick one of: ${candidates.join(', ')}`);
   throw userError(
     `workload ${workloadKey} not found in the resources (pods need an IP and a namespace);` +
       ` known workloads: ${known.length ? known.join(', ') : '(none)'}`,
@@ -46,10 +53,9 @@ export function registerFelixCommands(program: Command): void {
     .addOption(compatOption())
     .addOption(new Option('--format <format>', 'ndjson: one message per line; array: one JSON array').choices(['ndjson', 'array']).default('ndjson'))
     .action(async (inputs: string[], opts: { workload: string; compat: Compat; format: 'ndjson' | 'array' }) => {
-      const workloadKey = parseWorkloadKey(opts.workload);
       const resources = await loadResources(inputs, { compat: opts.compat });
       const state = new ResourceSet({ compat: opts.compat }, resources).compute();
-      requireWorkload(state, workloadKey);
+      const workloadKey = resolveWorkload(state, parseWorkloadKey(opts.workload));
       const json = compileToJson(joinSequence(state, workloadKey));
       process.stdout.write(opts.format === 'array' ? JSON.stringify(json, null, 2) + '\n' : json.map((m) => JSON.stringify(m)).join('\n') + '\n');
     });
@@ -86,16 +92,26 @@ async function runFelixCommand(inputs: string[], opts: FelixCommandOptions): Pro
   if (opts.prefix && opts.workload) throw userError('--workload goes with --socket; with --prefix the creds files name the workloads');
   const maxBufferedMessages = Number(opts.maxBuffered);
   if (!Number.isInteger(maxBufferedMessages) || maxBufferedMessages < 1) throw userError(`--max-buffered ${opts.maxBuffered}: expected a positive integer`);
-  const workloadKey = opts.workload ? parseWorkloadKey(opts.workload) : undefined;
+  let workloadKey = opts.workload ? parseWorkloadKey(opts.workload) : undefined;
   const say = (line: string) => process.stderr.write(`alpsim felix: ${line}\n`);
   const info = opts.quiet ? () => undefined : say;
 
   const felix = await FelixFromResources.fromFiles(inputs, { compat: opts.compat, maxBufferedMessages, log: info });
-  if (workloadKey && !felix.state.endpoints.has(workloadKey)) {
-    say(`warning: ${workloadKey} is not in the resources yet; its Dikastes gets service accounts, namespaces and InSync only`);
+  if (workloadKey) {
+    try {
+      workloadKey = resolveWorkload(felix.state, workloadKey);
+    } catch (error) {
+      if (/ambiguous/.test((error as Error).message)) throw error;
+      say(`warning: ${workloadKey} is not in the resources yet; its Dikastes gets service accounts, namespaces and InSync only`);
+    }
   }
-  if (opts.socket) await felix.listenWorkload(workloadKey!, opts.socket);
-  else await felix.listenBinder(opts.prefix!);
+  if (opts.socket) {
+    await felix.listenWorkload(workloadKey!, opts.socket);
+    info(`serving ${workloadKey} on ${opts.socket}`);
+  } else {
+    info(`binder layout under ${opts.prefix}: ${opts.prefix}/creds/<uid>.json -> ${opts.prefix}/mount/<uid>/socket`);
+  }
+  if (opts.prefix) await felix.listenBinder(opts.prefix);
 
   let watcher: ResourceWatcher | undefined;
   if (opts.watch) {

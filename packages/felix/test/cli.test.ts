@@ -1,6 +1,8 @@
 // `alpsim compile` and `alpsim felix` usage, as child processes of the real CLI.
 import t from 'tap';
+import tap from 'tap';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const ALPSIM = path.resolve(__dirname, '..', '..', '..', 'cli', 'bin', 'alpsim.js');
@@ -59,4 +61,59 @@ t.test('user errors: exit 2, one line, no stack', async (t) => {
   t.equal(noWorkload.status, 2);
   t.match(noWorkload.stderr, /--socket needs --workload/);
   t.notMatch(both.stderr + noWorkload.stderr + unknown.stderr, /at .*\.js:\d+/);
+});
+
+const SCENARIOS = path.resolve(__dirname, '..', '..', '..', '..', 'scenarios');
+
+/** Felix's join order and referential guarantees, checked on a compiled sequence. */
+function checkJoinInvariants(t: Pick<typeof tap, 'ok' | 'equal' | 'same'>, lines: Record<string, any>[], label: string) {
+  const rank: Record<string, number> = {
+    ipsetUpdate: 0,
+    ipsetDeltaUpdate: 0,
+    activePolicyUpdate: 1,
+    activeProfileUpdate: 2,
+    workloadEndpointUpdate: 3,
+    serviceAccountUpdate: 4,
+    namespaceUpdate: 5,
+    inSync: 6,
+  };
+  const kinds = lines.map((m) => Object.keys(m)[0]);
+  t.ok(kinds.every((k, i) => i === 0 || rank[kinds[i - 1]] <= rank[k]), `${label}: sets, policies, profiles, WEP, SAs, namespaces, InSync`);
+  t.equal(kinds[kinds.length - 1], 'inSync', `${label}: InSync last`);
+  const sent = new Set(lines.filter((m) => m.ipsetUpdate).map((m) => m.ipsetUpdate.id));
+  const used = new Set<string>();
+  for (const m of lines) {
+    const body = m.activePolicyUpdate?.policy ?? m.activeProfileUpdate?.profile;
+    for (const rule of [...(body?.inboundRules ?? []), ...(body?.outboundRules ?? [])]) {
+      for (const [field, ids] of Object.entries(rule)) if (/IpSetIds$/.test(field)) for (const id of ids as string[]) used.add(id);
+    }
+  }
+  t.same([...used].filter((id) => !sent.has(id)), [], `${label}: every IP set a rule uses was sent first`);
+  t.same([...sent].filter((id) => !used.has(id)), [], `${label}: no IP set that no rule uses`);
+  const wep = lines.find((m) => m.workloadEndpointUpdate)?.workloadEndpointUpdate.endpoint;
+  const policies = lines.filter((m) => m.activePolicyUpdate).map((m) => m.activePolicyUpdate.id.name).sort();
+  const referenced = [...new Set((wep?.tiers ?? []).flatMap((tier: any) => [...(tier.ingressPolicies ?? []), ...(tier.egressPolicies ?? [])]))].sort();
+  t.same(policies, referenced, `${label}: exactly the policies the endpoint references`);
+}
+
+for (const example of ['bank', 'bookinfo']) {
+  t.test(`alpsim compile on scenarios/${example}: every workload's join sequence keeps Felix's guarantees`, { skip: !fs.existsSync(path.join(SCENARIOS, example)) && `scenarios/${example} missing` }, async (t) => {
+    const list = alpsim('compile', path.join(SCENARIOS, example), '--workload', 'no/such');
+    const workloads = /known workloads: (.*)$/m.exec(list.stderr)![1].split(', ');
+    t.ok(workloads.length >= 3);
+    for (const workload of workloads) {
+      const r = alpsim('compile', path.join(SCENARIOS, example), '--workload', workload);
+      t.equal(r.status, 0, r.stderr);
+      checkJoinInvariants(t, r.stdout.trim().split('\n').map((l) => JSON.parse(l)), workload);
+    }
+  });
+}
+
+t.test('--workload <ns>/<deployment> picks its only pod; several pods are an error', { skip: !fs.existsSync(path.join(SCENARIOS, 'bookinfo')) && 'scenarios missing' }, async (t) => {
+  const one = alpsim('compile', path.join(SCENARIOS, 'bookinfo'), '--workload', 'bookinfo/productpage-v1');
+  t.equal(one.status, 0, one.stderr);
+  t.match(one.stdout, /"workloadId":"bookinfo\/productpage-v1-/);
+  const many = alpsim('compile', path.join(SCENARIOS, 'bookinfo'), '--workload', 'bookinfo/reviews');
+  t.equal(many.status, 2);
+  t.match(many.stderr, /ambiguous; pick one of: bookinfo\/reviews-v1-/);
 });

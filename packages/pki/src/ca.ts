@@ -8,7 +8,9 @@ import {
   type AltName,
   type KeyType,
   buildCertificate,
+  type KeyPair,
   generateKeyPair,
+  generateKeyPairAsync,
   keyTypeOf,
   privateKeyPem,
   randomSerialHex,
@@ -101,6 +103,11 @@ export interface WorkloadSvid {
   notAfter: Date;
 }
 
+function checkKeyType(keyType: KeyType): KeyType {
+  if (keyType !== 'rsa' && keyType !== 'ec') throw new PkiInputError(`key type must be "rsa" or "ec" (got ${JSON.stringify(keyType)})`);
+  return keyType;
+}
+
 function checkTtl(what: string, ttlSeconds: number): void {
   // X.509 times have one-second resolution.
   if (!Number.isFinite(ttlSeconds) || ttlSeconds < 1) throw new PkiInputError(`${what} must be at least 1 second (got ${ttlSeconds})`);
@@ -136,6 +143,16 @@ export class CertificateAuthority {
 
   /** Issues an X.509-SVID for `spiffe://<td>/ns/<namespace>/sa/<serviceAccount>`. */
   issueWorkload(options: IssueWorkloadOptions): WorkloadSvid {
+    return this.issueWithKey(options, generateKeyPair(checkKeyType(options.keyType ?? this.keyType)));
+  }
+
+  /** Same as issueWorkload, with the key pair generated off the event loop (use it for many RSA SVIDs). */
+  async issueWorkloadAsync(options: IssueWorkloadOptions): Promise<WorkloadSvid> {
+    workloadSpiffeId(this.trustDomain, options.namespace, options.serviceAccount); // fail before the key work
+    return this.issueWithKey(options, await generateKeyPairAsync(checkKeyType(options.keyType ?? this.keyType)));
+  }
+
+  private issueWithKey(options: IssueWorkloadOptions, leafKey: KeyPair): WorkloadSvid {
     const spiffeId = workloadSpiffeId(this.trustDomain, options.namespace, options.serviceAccount);
     const flaw = options.flaw;
     if (flaw !== undefined && !SVID_FLAWS.includes(flaw)) throw new PkiInputError(`unknown flaw ${JSON.stringify(flaw)}; expected one of ${SVID_FLAWS.join(', ')}`);
@@ -161,8 +178,7 @@ export class CertificateAuthority {
     if (flaw === 'no-uri-san' && dnsNames.length === 0) dnsNames.push(`${options.serviceAccount}.${options.namespace}.svc`);
     const altNames: AltName[] = [...uris.map((value) => ({ type: 'uri' as const, value })), ...dnsNames.map((value) => ({ type: 'dns' as const, value }))];
 
-    const keyType = options.keyType ?? this.keyType;
-    const leafKey = generateKeyPair(keyType);
+    const keyType = leafKey.type;
     const signer = flaw === 'wrong-ca' ? generateKeyPair(this.keyType).privateKey : this.privateKey;
     const serialHex = randomSerialHex();
     const isCa = flaw === 'ca-leaf';
@@ -212,8 +228,7 @@ export class CertificateAuthority {
 export function createCertificateAuthority(options: CertificateAuthorityOptions = {}): CertificateAuthority {
   const trustDomain = options.trustDomain ?? ISTIO_DEFAULTS.trustDomain;
   assertTrustDomain(trustDomain);
-  const keyType = options.keyType ?? ISTIO_DEFAULTS.keyType;
-  if (keyType !== 'rsa' && keyType !== 'ec') throw new PkiInputError(`key type must be "rsa" or "ec" (got ${JSON.stringify(keyType)})`);
+  const keyType = checkKeyType(options.keyType ?? ISTIO_DEFAULTS.keyType);
   const ttlSeconds = options.ttlSeconds ?? ISTIO_DEFAULTS.caTtlSeconds;
   checkTtl('CA TTL', ttlSeconds);
   const organization = options.organization ?? ISTIO_DEFAULTS.caOrganization;

@@ -18,6 +18,16 @@ export interface KeyPair {
   publicKey: crypto.KeyObject;
 }
 
+/** The same, generated on libuv's thread pool so the event loop keeps running (RSA takes ~100+ ms). */
+export function generateKeyPairAsync(type: KeyType): Promise<KeyPair> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, publicKey: crypto.KeyObject, privateKey: crypto.KeyObject) =>
+      error ? reject(error) : resolve({ type, publicKey, privateKey });
+    if (type === 'ec') crypto.generateKeyPair('ec', { namedCurve: 'prime256v1' }, done);
+    else crypto.generateKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, done);
+  });
+}
+
 /** RSA 2048 (Istio's default) or ECDSA P-256. */
 export function generateKeyPair(type: KeyType): KeyPair {
   const pair =

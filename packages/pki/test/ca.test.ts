@@ -98,3 +98,16 @@ t.test('loadCertificateAuthority re-opens a CA and keeps issuing under the same 
   t.throws(() => loadCertificateAuthority({ certPem: svid.certChainPem, keyPem: svid.keyPem }), /cA=true/);
   t.throws(() => loadCertificateAuthority({ certPem: 'garbage', keyPem: ca.keyPem }), /not a PEM X.509 certificate/);
 });
+
+t.test('issueWorkloadAsync generates keys off the event loop', async (t) => {
+  const ca = createCertificateAuthority({ trustDomain: 'cluster.local', keyType: 'ec' });
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  const svids = await Promise.all(['a', 'b', 'c'].map((sa) => ca.issueWorkloadAsync({ namespace: 'ns', serviceAccount: sa, keyType: 'rsa' })));
+  clearInterval(ticker);
+  t.ok(ticks > 0, `the event loop kept turning (${ticks} ticks)`);
+  t.same(svids.map((s) => s.spiffeId), ['a', 'b', 'c'].map((sa) => `spiffe://cluster.local/ns/ns/sa/${sa}`));
+  for (const s of svids) t.equal(new crypto.X509Certificate(s.certChainPem).publicKey.asymmetricKeyDetails?.modulusLength, 2048);
+  await t.rejects(ca.issueWorkloadAsync({ namespace: 'bad ns', serviceAccount: 'x' }), /invalid namespace/);
+  t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x', keyType: 'dsa' as never }), /key type must be "rsa" or "ec"/);
+});

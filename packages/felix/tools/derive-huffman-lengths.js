@@ -1,64 +1,111 @@
-// Derive HPACK Huffman code lengths/bits by observing nghttp2's encoder (via node:http2).
-const http2 = require('node:http2'); const net = require('node:net'); const fs = require('fs');
-const sock = '/tmp/huff/s.sock';
-function lastFieldValue(block) {
-  let i = 0, last;
-  const int = (prefix) => { const max = (1 << prefix) - 1; let v = block[i] & max; i++; if (v < max) return v; let m = 0, b; do { b = block[i++]; v += (b & 127) * 2 ** m; m += 7; } while (b & 128); return v; };
-  const str = () => { const h = (block[i] & 128) !== 0; const len = int(7); const bytes = block.subarray(i, i + len); i += len; return { h, bytes }; };
+#!/usr/bin/env node
+// Re-derives the HPACK Huffman code lengths (RFC 7541 Appendix B) from nghttp2's encoder inside
+// node:http2, to check src/http2/hpack-tables.ts: `node tools/derive-huffman-lengths.js`.
+//
+// For each byte X, a header value X + 'a'×n (n = 16..23) is sent by a node:http2 client to a raw
+// socket; nghttp2 Huffman-codes it (shorter than raw). 'a' has the 5-bit code 00011, so X's code is
+// the first L bits where L = min over n of (8 × encoded bytes − 5n) (padding is 0 for one of the n).
+// NUL cannot be sent in a header; its length follows from the code being canonical and complete.
+'use strict';
+const fs = require('node:fs');
+const http2 = require('node:http2');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'huff-'));
+const socketPath = path.join(dir, 's');
+
+/** The last field's value string of a header block: { huffman, bytes }. */
+function lastValue(block) {
+  let i = 0;
+  let last;
+  const int = (prefix) => {
+    const max = (1 << prefix) - 1;
+    let v = block[i++] & max;
+    if (v < max) return v;
+    let m = 0;
+    let b;
+    do {
+      b = block[i++];
+      v += (b & 127) * 2 ** m;
+      m += 7;
+    } while (b & 128);
+    return v;
+  };
+  const str = () => {
+    const huffman = (block[i] & 128) !== 0;
+    const len = int(7);
+    const bytes = block.subarray(i, i + len);
+    i += len;
+    return { huffman, bytes };
+  };
   while (i < block.length) {
     const b = block[i];
-    if (b & 128) { int(7); continue; }
-    if ((b & 0xe0) === 0x20) { int(5); continue; }
-    const prefix = (b & 0xc0) === 0x40 ? 6 : 4;
-    const idx = int(prefix); if (idx === 0) str();
-    last = str();
+    if (b & 128) int(7);
+    else if ((b & 0xe0) === 0x20) int(5);
+    else {
+      if (int((b & 0xc0) === 0x40 ? 6 : 4) === 0) str();
+      last = str();
+    }
   }
   return last;
 }
+
 function probe(value) {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const srv = net.createServer((s) => {
+    let client;
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
       s.on('data', (d) => {
         buf = Buffer.concat([buf, d]);
-        let off = 24;
-        while (off + 9 <= buf.length) {
-          const len = buf.readUIntBE(off, 3), type = buf[off + 3], flags = buf[off+4];
+        for (let off = 24; off + 9 <= buf.length; ) {
+          const len = buf.readUIntBE(off, 3);
           if (off + 9 + len > buf.length) break;
-          if (type === 1) { let p = buf.subarray(off + 9, off + 9 + len); if (flags & 8) { p = p.subarray(1, p.length - p[0]); } if (flags & 0x20) p = p.subarray(5); s.destroy(); srv.close(); c.destroy(); resolve(lastFieldValue(p)); return; }
+          if (buf[off + 3] === 1) {
+            s.destroy();
+            server.close();
+            client.destroy();
+            resolve(lastValue(buf.subarray(off + 9, off + 9 + len)));
+            return;
+          }
           off += 9 + len;
         }
       });
-      s.on('error', () => {});
     });
-    let c;
-    try { fs.unlinkSync(sock) } catch {}
-    srv.listen(sock, () => {
-      c = http2.connect('http://x', { createConnection: () => net.connect(sock) });
-      c.on('error', () => {});
-      try { const r = c.request({ ':path': '/', 'x-h': value }); r.on('error', () => {}); } catch (e) { srv.close(); c.destroy(); reject(e); }
+    fs.rmSync(socketPath, { force: true });
+    server.listen(socketPath, () => {
+      client = http2.connect('http://x', { createConnection: () => net.connect(socketPath) });
+      client.on('error', () => {});
+      try {
+        client.request({ ':path': '/', 'x-h': value }).on('error', () => {});
+      } catch (error) {
+        server.close();
+        client.destroy();
+        reject(error);
+      }
     });
   });
 }
-const bitsOf = (bytes) => [...bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+
+const bits = (bytes) => [...bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+
 (async () => {
-  const a = await probe('a'.repeat(8)); const aBits = bitsOf(a.bytes);
-  if (!a.h || aBits !== '00011'.repeat(8)) throw new Error('unexpected a code ' + aBits);
-  const table = [];
-  for (let s = 0; s < 256; s++) {
-    let best;
-    try {
-      for (let n = 16; n < 24; n++) {
-        const v = await probe(String.fromCharCode(s) + 'a'.repeat(n));
-        if (!v.h) throw new Error('not huffman');
-        const bits = bitsOf(v.bytes); const L = bits.length - 5 * n;
-        if (!best || L < best.L || (L === best.L)) { if (!best || L < best.L) best = { L, bits, n }; }
-      }
-      // exact length: min over n of (total - 5n) minus padding of 0 — verify remainder
-      let L = best.L; while (L > 0) { const rest = best.bits.slice(L); const expect = '00011'.repeat(best.n); if (rest.startsWith(expect) && /^1*$/.test(rest.slice(expect.length)) && rest.length - expect.length < 8) break; L--; }
-      table.push([s, best.bits.slice(0, L)]);
-    } catch (e) { table.push([s, null, e.message]); }
+  const lengths = new Array(257).fill(undefined);
+  for (let symbol = 1; symbol < 256; symbol++) {
+    let best = Infinity;
+    for (let n = 16; n < 24; n++) {
+      const v = await probe(String.fromCharCode(symbol) + 'a'.repeat(n));
+      if (!v.huffman) throw new Error(`symbol ${symbol}: not Huffman-coded`);
+      best = Math.min(best, bits(v.bytes).length - 5 * n);
+    }
+    lengths[symbol] = best;
   }
-  fs.writeFileSync('/tmp/huff/table.json', JSON.stringify(table));
-  console.log(table.filter(t => !t[1]).map(t => t[0] + ':' + t[2]).join('\n'));
+  lengths[256] = 30; // EOS: 30 ones
+  // Complete the canonical code: the one missing symbol (NUL) takes the remaining Kraft mass.
+  const kraft = lengths.reduce((sum, l) => (l ? sum + 2 ** -l : sum), 0);
+  lengths[0] = -Math.log2(1 - kraft);
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify(lengths) + '\n');
 })();

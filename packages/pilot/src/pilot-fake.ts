@@ -143,8 +143,14 @@ export class PilotFake {
    * including the webhook round trip and the cache.
    */
   async discover(urlPath: string): Promise<DiscoveryResponse> {
-    const url = new URL(urlPath, 'http://pilot');
-    const segments = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    let url: URL;
+    let segments: string[];
+    try {
+      url = new URL(urlPath, 'http://pilot');
+      segments = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    } catch {
+      return { status: 400, body: '400 Bad Request', source: 'error' };
+    }
     const cacheKey = url.pathname + url.search;
     try {
       if (segments[0] === 'v1' && segments[1] === 'listeners' && segments.length === 4) {

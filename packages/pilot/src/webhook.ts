@@ -120,12 +120,18 @@ export async function startPilotWebhook(socketPath: string, options: PilotWebhoo
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     stats.requests++;
-    const url = new URL(req.url ?? '/', 'http://unix');
-    const match = matchRoute(decodeURIComponent(url.pathname));
+    let match: ReturnType<typeof matchRoute>;
+    let badUrl = false;
+    try {
+      match = matchRoute(decodeURIComponent(new URL(req.url ?? '/', 'http://unix').pathname));
+    } catch {
+      badUrl = true; // Go's net/http rejects an unparsable request URI before any handler runs
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => send(res, 500, Buffer.from('failed to read request')));
     req.on('end', () => {
+      if (badUrl) return send(res, 400, Buffer.from('400 Bad Request'));
       // go-restful route selection: path (404), method (405), Content-Type (415), Accept (406).
       if (!match) return send(res, 404, Buffer.from('404: Page Not Found'));
       if (req.method !== 'POST') return send(res, 405, Buffer.from('405: Method Not Allowed'));

@@ -151,6 +151,7 @@ t.test('bad input: precise errors, nothing half-applied; bad nodes are 404', asy
   t.match(await p.discover('/v1/clusters/c/sidecar~not-an-ip~x~y'), { status: 404, body: /^CDS invalid IP address "not-an-ip"/ });
   t.match(await p.discover('/v1/listeners/c/gateway~1.2.3.4~x~y'), { status: 404, body: /unsupported service node type "gateway"/ });
   t.match(await p.discover('/v1/nothing'), { status: 404 });
+  t.match(await p.discover('/v1/listeners/c/%E0%A4%A'), { status: 400 }, 'malformed percent-encoding');
   t.same(JSON.parse((await p.discover('/v1/listeners/c/ingress~1.2.3.4~x~y')).body), { listeners: [] }, 'non-sidecar nodes get no listeners from the fake');
   t.same(JSON.parse((await p.fetchListeners('sidecar~10.9.9.9~ghost.x~x.svc.cluster.local')).body).listeners.some((l: Json) => l.name.includes('10.9.9.9')), false, 'unknown sidecar IP: outbound only');
 });

@@ -135,6 +135,7 @@ t.test('go-restful routing answers: 404, 405, 415, 406', async (t) => {
     ['POST', `/v1/listeners/c/${node}`, '{}', {}, 415, '415: Unsupported Media Type'],
     ['POST', `/v1/listeners/c/${node}`, '{}', { 'Content-Type': 'application/json', Accept: 'text/html' }, 406, '406: Not Acceptable'],
     ['POST', `/v1/listeners/c/${node}`, '{}', { 'Content-Type': 'application/json; charset=utf-8', Accept: 'application/json' }, 200, '{"listeners":null}'],
+    ['POST', '/v1/listeners/c/%E0%A4%A', '{}', { 'Content-Type': 'application/json' }, 400, '400 Bad Request'],
   ];
   for (const [method, urlPath, body, headers, status, text] of cases) {
     const reply = ok(await requestUnix(hook.socketPath, method, urlPath, body, headers));

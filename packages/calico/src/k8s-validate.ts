@@ -14,6 +14,7 @@ import type { KindInfo } from './kinds';
 import { parseCidr, parseIP } from './net';
 import { isValidK8sPortName } from './ports';
 import { ajvIssues } from './schemas';
+import { K8S_FIELDS, K8S_ROOT_TYPES } from './k8s-fields';
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Pod, Namespace, ServiceAccount, Service, Deployment, StatefulSet, DaemonSet, K8sNetworkPolicy: NetworkPolicy,
@@ -35,6 +36,9 @@ export function validateK8sObject(info: KindInfo, obj: Record<string, any>): Iss
       issues.push(...ajvIssues(errors.filter((e) => !e.instancePath.startsWith('/metadata')), [], '3.28'));
     }
   }
+  // kubectl's strict field validation: a field the type does not have is an error.
+  const root = K8S_ROOT_TYPES[info.kind];
+  if (root) strictFields(obj, root, [], issues, true);
   if (issues.length) return issues;
   const push = (path: FieldPath, message: string) => issues.push({ path, message });
   checkIpAnnotation(obj.metadata, ['metadata'], push);
@@ -144,4 +148,43 @@ function checkIpAnnotation(meta: unknown, at: FieldPath, push: (p: FieldPath, m:
   if (typeof v !== 'string') return;
   const bad = v.split(',').map((s) => s.trim()).filter((s) => !parseIP(s));
   if (bad.length || v.trim() === '') push([...at, 'annotations', 'alpsim.io/ip'], `expected comma-separated IP addresses, got "${v}"`);
+}
+
+function strictFields(value: unknown, type: string, at: FieldPath, issues: Issue[], isRoot = false): void {
+  const fields = K8S_FIELDS[type];
+  if (!fields || Object.keys(fields).length === 0) return; // scalar alias or free-form
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => strictFields(item, type, [...at, i], issues));
+    return;
+  }
+  if (!isObj(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (isRoot && (key === 'metadata' || key === 'apiVersion' || key === 'kind')) continue; // checked by validateMetadata / kind lookup
+    if (!(key in fields)) {
+      if (!isRoot) {
+        const known = Object.keys(fields).sort();
+        const close = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => editDistance(k, key) <= 2);
+        const hint = close ? `; did you mean "${close}"?` : known.length <= 25 ? `; expected one of: ${known.join(', ')}` : '';
+        issues.push({ path: [...at, key], atKey: true, message: `unknown field "${key}"${hint}` });
+      }
+      continue;
+    }
+    const childType = fields[key];
+    if (childType) strictFields(child, childType, [...at, key], issues);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
 }

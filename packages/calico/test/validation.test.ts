@@ -131,6 +131,14 @@ const cases: [string, string, (string | RegExp)[] | RegExp, Compat?][] = [
   ['unknown kind', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', [/p\.yaml:2:7: kind: unsupported resource \(apiVersion "v1" kind "ConfigMap"\); expected one of: projectcalico\.org\/v3 NetworkPolicy/]],
   ['YAML syntax', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x\n', [/^p\.yaml:\d+:\d+: invalid YAML\/JSON: /]],
   ['Pod container port type', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    ports: [{containerPort: "80"}]\n', [/p\.yaml:7:29: Pod default\/p: spec\.containers\[0\]\.ports\[0\]\.containerPort: expected integer, got string "80"/]],
+  [
+    'k8s kinds: strict fields like kubectl',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      serviceaccountName: foo\n      containers:\n      - {name: c, image: x, ports: [{containerPort: 80, nmae: http}]}\n',
+    [
+      'p.yaml:9:7: Deployment default/d: spec.template.spec.serviceaccountName: unknown field "serviceaccountName"; did you mean "serviceAccountName"?',
+      'p.yaml:11:57: Deployment default/d: spec.template.spec.containers[0].ports[0].nmae: unknown field "nmae"; did you mean "name"?',
+    ],
+  ],
   ['cluster-scoped with namespace', 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g, namespace: x}\n', ['p.yaml:3:32: GlobalNetworkPolicy g: metadata.namespace: GlobalNetworkPolicy is cluster-scoped: namespace must not be set']],
   ['port names in profiles need TCP/UDP too', 'apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: p}\nspec:\n  egress: [{action: Allow, http: {methods: [GET]}, destination: {ports: [http]}}]\n', ['p.yaml:5:73: Profile p: spec.egress[0].destination.ports: rules that specify ports must set protocol to TCP or UDP']],
 ];

@@ -49,6 +49,8 @@ export interface ExtAuthzSettings {
   failureModeAllow: boolean;
   /** 'modern': honour denied_response status/body (v2alpha June 2018+); '2018': read status.code only */
   compat: '2018' | 'modern';
+  /** whether the cluster manager knows a cluster (a route to an unknown cluster is not checked) */
+  clusterExists: (name: string) => boolean;
 }
 
 export class ExtAuthzHttpFilter implements HttpFilter {
@@ -56,9 +58,9 @@ export class ExtAuthzHttpFilter implements HttpFilter {
 
   async decodeHeaders(stream: ActiveStream): Promise<FilterStatus> {
     const { counters, log } = this.env;
+    const { client, timeoutMs, failureModeAllow, compat, clusterExists } = this.settings;
     // 2018 Envoy: no route (or no route entry / unknown cluster) ⇒ no check, the request continues.
-    if (!stream.route) { stream.verdict = 'skipped_no_route'; return 'continue'; }
-    const { client, timeoutMs, failureModeAllow, compat } = this.settings;
+    if (!stream.route || !clusterExists(stream.route.cluster)) { stream.verdict = 'skipped_no_route'; return 'continue'; }
     const pending = client.check(httpCheckRequest(stream.conn, stream.attrs, compat === 'modern'), timeoutMs);
     stream.onReset(() => pending.cancel());
     const outcome = await pending.promise;

@@ -146,7 +146,9 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       if (spec.kind === 'http') {
         filterNames = spec.httpFilters.map((f) => f.name);
         const buildFilters = (env: ConstructorParameters<typeof ExtAuthzHttpFilter>[2]): HttpFilter[] => spec.httpFilters.map((f) => {
-          if (f.role === 'ext_authz') return new ExtAuthzHttpFilter(f.name, { ...authzFor(f.config, spec.name), compat }, env);
+          if (f.role === 'ext_authz') {
+            return new ExtAuthzHttpFilter(f.name, { ...authzFor(f.config, spec.name), compat, clusterExists: (n) => clusters.resolve(n) !== undefined }, env);
+          }
           if (f.role === 'router') return new RouterFilter(f.name, upstreamFor, env);
           return new PassThroughFilter(f.name);
         });

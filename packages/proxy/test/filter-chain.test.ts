@@ -108,6 +108,23 @@ t.test('inbound HTTP and TCP through ext_authz', async (t) => {
     t.ok(slow.logLines().some((l) => l.includes('DEADLINE_EXCEEDED')));
   });
 
+  await t.test('client reset while the check is pending cancels the gRPC call', async (t) => {
+    authz.behaviour = { kind: 'delay', ms: 1500 };
+    const before = authz.cancelled;
+    const controller = new AbortController();
+    const undici = await import('undici');
+    const client = new undici.Client(`https://${LOOP_B}:${b.listener(8080)!.address.port}`, {
+      connect: { ca: ca.certPem, cert: clientSvid.certChainPem, key: clientSvid.keyPem, checkServerIdentity: () => undefined },
+    });
+    t.teardown(() => client.destroy());
+    const pending = client.request({ path: '/slow', method: 'GET', signal: controller.signal }).catch((e: Error) => e);
+    await new Promise<void>((resolve) => { const poll = setInterval(() => { if (authz.requests.some((r) => r.request.attributes?.request?.http?.path === '/slow')) { clearInterval(poll); resolve(); } }, 5); });
+    controller.abort();
+    t.type(await pending, Error);
+    await new Promise<void>((resolve) => { const poll = setInterval(() => { if (authz.cancelled > before) { clearInterval(poll); resolve(); } }, 5); });
+    t.equal(authz.cancelled, before + 1, 'the authz server saw the call cancelled');
+  });
+
   await t.test('authz server down: 403, or 200 with failure_mode_allow', async (t) => {
     const missing = path.join(dir, 'nobody-home.sock');
     const closed = await startB({ clusters: { 'calico.dikastes': missing, 'in.8080': `127.0.0.1:${app.port}` } });
@@ -122,6 +139,19 @@ t.test('inbound HTTP and TCP through ext_authz', async (t) => {
     t.equal(JSON.parse(allowed.body).url, '/x');
     t.equal(open.counters.get('ext_authz.error'), 1, 'still counted as an error');
     t.equal(open.counters.get('ext_authz.failure_mode_allowed'), 1);
+  });
+
+  await t.test('route to a cluster the sidecar does not know: no check (2018), 503 from the router', async (t) => {
+    const lds = ldsWith(httpListener(POD_B, 7070, true)) as { listeners: { filters: { config: { route_config: { virtual_hosts: { routes: { cluster: string }[] }[] } } }[] }[] };
+    lds.listeners[1].filters[0].config.route_config.virtual_hosts[0].routes[0].cluster = 'out.nowhere|http';
+    const s = await startB({ lds });
+    t.teardown(() => s.close());
+    authz.behaviour = { kind: 'deny' };
+    const checks = authz.requests.length;
+    const res = await a.request({ to: { ...to(s, 7070), port: 7070 }, path: '/' });
+    t.equal(res.status, 503);
+    t.equal(authz.requests.length, checks, 'no Check');
+    t.match(s.logLines().filter((l) => l.includes('"GET /')).at(-1), /503 UH authz=skipped_no_route/);
   });
 
   await t.test('listener without the filter: forwarded unchecked', async (t) => {

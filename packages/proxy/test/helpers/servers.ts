@@ -22,6 +22,8 @@ export type AuthzBehaviour =
 export interface TestAuthzServer {
   socketPath: string;
   requests: { version: AuthzApiVersion; request: CheckRequest }[];
+  /** Checks the client cancelled before the answer */
+  cancelled: number;
   behaviour: AuthzBehaviour;
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startAuthzServer(socketPath: string, behaviour: AuthzBehav
   const state: TestAuthzServer = {
     socketPath,
     requests: [],
+    cancelled: 0,
     behaviour,
     close: async () => { server.forceShutdown(); },
   };
@@ -39,6 +42,7 @@ export async function startAuthzServer(socketPath: string, behaviour: AuthzBehav
     server.addService(authorizationService(version), {
       Check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
         state.requests.push({ version, request: call.request });
+        call.on('cancelled', () => { state.cancelled += 1; });
         const b = state.behaviour;
         if (b.kind === 'allow') callback(null, { status: { code: 0 } });
         else if (b.kind === 'deny') callback(null, { status: { code: b.code ?? 7 } });

@@ -18,6 +18,7 @@ import {
 } from '@alpsim/proto';
 import { Code, codeName } from './codes';
 import { DEFAULT_COMPAT, type Compat } from './compat';
+import { decodeCheckRequest } from './decode';
 import { evaluateCheck, formatTrace } from './evaluate';
 import { silentLogger, type Logger } from './log';
 import type { PolicyStore } from './store';
@@ -80,10 +81,21 @@ function encodedResponse(code: number): Buffer {
 }
 for (const code of Object.values(Code)) encodedResponse(code);
 
+/** What the Check handler receives: the fields Dikastes reads, plus the raw bytes for debug logs. */
+interface IncomingCheck {
+  raw: Buffer;
+  request: CheckRequest;
+}
+
 function rawResponseService(version: AuthzApiVersion): grpc.ServiceDefinition {
   const def = authorizationService(version);
   return {
-    Check: { ...def.Check, responseSerialize: (value: Buffer) => value },
+    Check: {
+      ...def.Check,
+      // Malformed bytes throw here; grpc-js then fails the call with INTERNAL, as grpc-go does.
+      requestDeserialize: (raw: Buffer): IncomingCheck => ({ raw, request: decodeCheckRequest(raw) }),
+      responseSerialize: (value: Buffer) => value,
+    },
   } as unknown as grpc.ServiceDefinition;
 }
 
@@ -150,8 +162,8 @@ class Server extends EventEmitter implements DikastesServer {
   }
 
   private checkHandler(version: AuthzApiVersion) {
-    return (call: grpc.ServerUnaryCall<CheckRequest, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-      const request = call.request;
+    return (call: grpc.ServerUnaryCall<IncomingCheck, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      const { raw, request } = call.request;
       let code: number;
       try {
         const outcome = evaluateCheck(this.active, request, {
@@ -168,7 +180,7 @@ class Server extends EventEmitter implements DikastesServer {
       }
       if (this.logger.debugEnabled) {
         this.logger.debug(
-          `Check request (${version}): ${JSON.stringify(toProto3Json(CheckRequestType, request as object))} => ${codeName(code)}`,
+          `Check request (${version}): ${JSON.stringify(toProto3Json(CheckRequestType, CheckRequestType.decode(raw)))} => ${codeName(code)}`,
         );
       }
       callback(null, encodedResponse(code));

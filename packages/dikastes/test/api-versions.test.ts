@@ -37,3 +37,23 @@ t.test('Healthz: liveness always true, readiness follows InSync', async (t) => {
   t.equal(await h.liveness(), true);
   t.equal(await h.check(request()), 7, 'endpoint without policies or profiles denies');
 });
+
+t.test('malformed Check bytes: a gRPC INTERNAL error, the server keeps serving', async (t) => {
+  const grpc = await import('@grpc/grpc-js');
+  const { grpcUnixTarget } = await import('@alpsim/proto');
+  const h = await startHarness(t, { felixScript: store });
+  await new Promise<void>((r) => (h.dikastes.activeStore() ? r() : h.dikastes.once('insync', () => r())));
+  const client = new grpc.Client(grpcUnixTarget(h.socket), grpc.credentials.createInsecure());
+  t.teardown(() => client.close());
+  const err = await new Promise<{ code?: number } | null>((resolve) =>
+    client.makeUnaryRequest(
+      '/envoy.service.auth.v3.Authorization/Check',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from([0x0a, 0x09, 0x0a]),
+      (e) => resolve(e),
+    ),
+  );
+  t.equal(err?.code, grpc.status.INTERNAL);
+  t.equal(await h.check(request()), 0, 'still serving');
+});

@@ -1,6 +1,5 @@
 // `/healthz [-dialPath <socket>] liveness|readiness`: the probe Calico's dikastes image ships, as a
-// client of dikastes.Healthz on the Dikastes socket. Exit 0 when healthy, 1 otherwise (kubelet only
-// looks at the exit status).
+// client of dikastes.Healthz on the Dikastes socket (kubelet only looks at the exit status).
 import * as grpc from '@grpc/grpc-js';
 import { grpcUnixTarget, healthzService, type HealthCheckResponse } from '@alpsim/proto';
 
@@ -36,7 +35,7 @@ function usage(message: string): Error {
   return Object.assign(new Error(`${message}\nusage: healthz [-dialPath <socket>] liveness|readiness`), { userError: true });
 }
 
-/** Ask Dikastes over its socket; resolves to `healthy` (false on any RPC failure). */
+/** Ask Dikastes over its socket; `error` is set when the RPC itself failed (then healthy is false). */
 export async function checkHealth(args: HealthzArgs, timeoutMs = 2000): Promise<{ healthy: boolean; error?: string }> {
   const Client = grpc.makeGenericClientConstructor(healthzService as unknown as grpc.ServiceDefinition, 'Healthz');
   const client = new Client(grpcUnixTarget(args.dialPath), grpc.credentials.createInsecure()) as unknown as Record<

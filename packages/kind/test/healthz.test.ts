@@ -52,11 +52,16 @@ t.test('liveness and readiness over the socket', async (t) => {
   t.same(await checkHealth({ probe: 'readiness', dialPath: socket }), { healthy: false }, 'not in sync yet');
   state.ready = true;
   t.same(await checkHealth({ probe: 'readiness', dialPath: socket }), { healthy: true });
+  t.match(await checkHealth({ probe: 'liveness', dialPath: path.join(dir, 'absent.sock') }), { healthy: false, error: /./ });
 
   // The bin's exit status is what kubelet sees.
   t.equal((await runBin(['-dialPath', socket, 'readiness'])).status, 0);
+  state.ready = false;
+  const unready = await runBin(['-dialPath', socket, 'readiness']);
+  t.equal(unready.status, 3, 'reachable but not in sync: 3');
+  t.match(unready.stderr, /healthz: readiness: not healthy/);
   const missing = await runBin(['-dialPath', path.join(dir, 'nope.sock'), 'liveness']);
-  t.equal(missing.status, 1, 'no Dikastes: unhealthy');
-  t.match(missing.stderr, /healthz: liveness failed/);
-  t.equal((await runBin(['sideways'])).status, 2, 'usage error');
+  t.equal(missing.status, 2, 'no Dikastes: RPC error, 2');
+  t.match(missing.stderr, /healthz: liveness check failed/);
+  t.equal((await runBin(['sideways'])).status, 1, 'usage error: 1');
 });

@@ -121,7 +121,6 @@ export class HttpConnectionManager {
       sourceService: headers['x-envoy-downstream-service-cluster'],
     };
     const upstreamHeaders = stripHopByHop(req.headers as Record<string, string | string[] | undefined>);
-    delete upstreamHeaders.host;
     upstreamHeaders.host = authority;
     upstreamHeaders['x-forwarded-proto'] = headers['x-forwarded-proto'];
     if (headers['x-request-id']) upstreamHeaders['x-request-id'] = headers['x-request-id'];

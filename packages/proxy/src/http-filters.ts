@@ -2,6 +2,7 @@
 // filters, and the terminal router (forwarding to the upstream cluster with undici).
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AuthzClient } from './authz-client';
 import { httpCheckRequest, type ConnectionInfo, type HttpAttributes } from './check-request';
@@ -140,12 +141,11 @@ export class RouterFilter implements HttpFilter {
     let upstreamResponse: Dispatcher.ResponseData;
     try {
       upstreamResponse = await dispatcher.request({
-        origin: undefined as unknown as string,
         path: stream.attrs.path,
         method: stream.attrs.method as Dispatcher.HttpMethod,
         headers: stream.upstreamHeaders,
-        body: hasBody ? (req as NodeJS.ReadableStream as import('node:stream').Readable) : undefined,
-      } as Dispatcher.RequestOptions);
+        body: hasBody ? (req as Readable) : undefined,
+      });
     } catch (err) {
       if (stream.reset) return 'stop';
       counters.inc('upstream_cx_connect_fail', stream.listener);

@@ -38,6 +38,18 @@ export function compileToJson(messages: ToDataplane[]): Record<string, unknown>[
   return messages.map((m) => toProto3Json(ToDataplaneType, m));
 }
 
+/** What `alpsim compile` prints: the resolved workload and its join sequence as proto3 JSON. */
+export async function compileWorkload(
+  inputs: string[],
+  workload: string,
+  compat: Compat = '3.2',
+): Promise<{ workloadKey: string; messages: Record<string, unknown>[] }> {
+  const resources = await loadResources(inputs, { compat });
+  const state = new ResourceSet({ compat }, resources).compute();
+  const workloadKey = resolveWorkload(state, parseWorkloadKey(workload));
+  return { workloadKey, messages: compileToJson(joinSequence(state, workloadKey)) };
+}
+
 const compatOption = () =>
   new Option('--compat <version>', 'Felix/Calico era to imitate').choices([...COMPAT_VERSIONS]).default('3.2');
 
@@ -53,10 +65,7 @@ export function registerFelixCommands(program: Command): void {
     .addOption(compatOption())
     .addOption(new Option('--format <format>', 'ndjson: one message per line; array: one JSON array').choices(['ndjson', 'array']).default('ndjson'))
     .action(async (inputs: string[], opts: { workload: string; compat: Compat; format: 'ndjson' | 'array' }) => {
-      const resources = await loadResources(inputs, { compat: opts.compat });
-      const state = new ResourceSet({ compat: opts.compat }, resources).compute();
-      const workloadKey = resolveWorkload(state, parseWorkloadKey(opts.workload));
-      const json = compileToJson(joinSequence(state, workloadKey));
+      const { messages: json } = await compileWorkload(inputs, opts.workload, opts.compat);
       process.stdout.write(opts.format === 'array' ? JSON.stringify(json, null, 2) + '\n' : json.map((m) => JSON.stringify(m)).join('\n') + '\n');
     });
 

@@ -20,4 +20,4 @@ export { FelixFromResources } from './runtime';
 export type { FelixFromResourcesOptions } from './runtime';
 export { ResourceWatcher } from './watch';
 export type { WatchEvent } from './watch';
-export { registerFelixCommands, compileToJson, parseWorkloadKey, resolveWorkload } from './cli';
+export { registerFelixCommands, compileWorkload, compileToJson, parseWorkloadKey, resolveWorkload } from './cli';

@@ -4,6 +4,9 @@ import tap from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadResources, ResourceSet } from '@alpsim/calico';
+import { Command } from 'commander';
+import { compileWorkload, registerFelixCommands } from '../src/cli';
 
 const ALPSIM = path.resolve(__dirname, '..', '..', '..', 'cli', 'bin', 'alpsim.js');
 const FIXTURE = path.join(__dirname, '..', '..', 'test', 'fixtures', 'shop');
@@ -36,8 +39,8 @@ t.test('alpsim compile prints the join sequence as proto3 JSON, one message per 
   t.equal(array.status, 0);
   t.same(JSON.parse(array.stdout), lines, '--format array carries the same messages');
 
-  const frontend = alpsim('compile', FIXTURE, '--workload', 'shop/frontend');
-  t.same(frontend.stdout.trim().split('\n').map((l) => Object.keys(JSON.parse(l))[0]), [
+  const frontend = await compileWorkload([FIXTURE], 'shop/frontend');
+  t.same(frontend.messages.map((m) => Object.keys(m)[0]), [
     'activeProfileUpdate',
     'activeProfileUpdate',
     'workloadEndpointUpdate',
@@ -51,16 +54,19 @@ t.test('user errors: exit 2, one line, no stack', async (t) => {
   const unknown = alpsim('compile', FIXTURE, '--workload', 'shop/nope');
   t.equal(unknown.status, 2);
   t.match(unknown.stderr, /^alpsim: workload shop\/nope not found .*known workloads: shop\/backend, shop\/frontend\n$/);
-  const syntax = alpsim('compile', FIXTURE, '--workload', 'backend');
-  t.equal(syntax.status, 2);
-  t.match(syntax.stderr, /expected <namespace>\/<pod>/);
-  const both = alpsim('felix', FIXTURE, '--prefix', '/tmp/x', '--socket', '/tmp/y');
-  t.equal(both.status, 2);
-  t.match(both.stderr, /exactly one of --prefix/);
-  const noWorkload = alpsim('felix', FIXTURE, '--socket', '/tmp/y');
-  t.equal(noWorkload.status, 2);
-  t.match(noWorkload.stderr, /--socket needs --workload/);
-  t.notMatch(both.stderr + noWorkload.stderr + unknown.stderr, /at .*\.js:\d+/);
+  t.notMatch(unknown.stderr, /at .*\.js:\d+/);
+});
+
+t.test('argument errors are userErrors (in process)', async (t) => {
+  const run = (...args: string[]) => {
+    const program = new Command().exitOverride();
+    registerFelixCommands(program);
+    return program.parseAsync(args, { from: 'user' });
+  };
+  await t.rejects(run('compile', FIXTURE, '--workload', 'backend'), { userError: true, message: /expected <namespace>\/<pod>/ });
+  await t.rejects(run('felix', FIXTURE, '--prefix', '/tmp/x', '--socket', '/tmp/y'), { userError: true, message: /exactly one of --prefix/ });
+  await t.rejects(run('felix', FIXTURE, '--socket', '/tmp/y'), { userError: true, message: /--socket needs --workload/ });
+  await t.rejects(run('felix', FIXTURE, '--socket', '/tmp/y', '--workload', 'a/b', '--max-buffered', '0'), { userError: true, message: /positive integer/ });
 });
 
 const SCENARIOS = path.resolve(__dirname, '..', '..', '..', '..', 'scenarios');
@@ -98,22 +104,20 @@ function checkJoinInvariants(t: Pick<typeof tap, 'ok' | 'equal' | 'same'>, lines
 
 for (const example of ['bank', 'bookinfo']) {
   t.test(`alpsim compile on scenarios/${example}: every workload's join sequence keeps Felix's guarantees`, { skip: !fs.existsSync(path.join(SCENARIOS, example)) && `scenarios/${example} missing` }, async (t) => {
-    const list = alpsim('compile', path.join(SCENARIOS, example), '--workload', 'no/such');
-    const workloads = /known workloads: (.*)$/m.exec(list.stderr)![1].split(', ');
-    t.ok(workloads.length >= 3);
-    for (const workload of workloads) {
-      const r = alpsim('compile', path.join(SCENARIOS, example), '--workload', workload);
-      t.equal(r.status, 0, r.stderr);
-      checkJoinInvariants(t, r.stdout.trim().split('\n').map((l) => JSON.parse(l)), workload);
+    // In process (the command's own code path) to keep the suite fast; the CLI surface is tested above.
+    const inputs = [path.join(SCENARIOS, example)];
+    const state = new ResourceSet({}, await loadResources(inputs)).compute();
+    t.ok(state.endpoints.size >= 3);
+    for (const workload of state.endpoints.keys()) {
+      const { workloadKey, messages } = await compileWorkload(inputs, workload);
+      t.equal(workloadKey, workload);
+      checkJoinInvariants(t, messages, workload);
     }
   });
 }
 
 t.test('--workload <ns>/<deployment> picks its only pod; several pods are an error', { skip: !fs.existsSync(path.join(SCENARIOS, 'bookinfo')) && 'scenarios missing' }, async (t) => {
-  const one = alpsim('compile', path.join(SCENARIOS, 'bookinfo'), '--workload', 'bookinfo/productpage-v1');
-  t.equal(one.status, 0, one.stderr);
-  t.match(one.stdout, /"workloadId":"bookinfo\/productpage-v1-/);
-  const many = alpsim('compile', path.join(SCENARIOS, 'bookinfo'), '--workload', 'bookinfo/reviews');
-  t.equal(many.status, 2);
-  t.match(many.stderr, /ambiguous; pick one of: bookinfo\/reviews-v1-/);
+  const inputs = [path.join(SCENARIOS, 'bookinfo')];
+  t.match((await compileWorkload(inputs, 'bookinfo/productpage-v1')).workloadKey, /^bookinfo\/productpage-v1-/);
+  await t.rejects(compileWorkload(inputs, 'bookinfo/reviews'), { userError: true, message: /ambiguous; pick one of: bookinfo\/reviews-v1-/ });
 });

@@ -117,6 +117,10 @@ function validateMetadata(meta: unknown, info: KindInfo, compat: Compat, issues:
       else if (field === 'labels' && (v.length > 63 || !LABEL_VALUE.test(v)))
         issues.push({ path: ['metadata', field, k], message: `invalid label value "${v}": expected at most 63 alphanumeric characters, '-', '_' or '.', starting and ending alphanumeric` });
     }
+    if (field === 'annotations') {
+      const size = Object.entries(m).reduce((n, [k, v]) => n + k.length + (typeof v === 'string' ? v.length : 0), 0);
+      if (size > 256 * 1024) issues.push({ path: ['metadata', 'annotations'], message: `annotations may not exceed 256 KiB in total (got ${size} bytes)` });
+    }
     if (field === 'labels' && info.kind === 'GlobalNetworkSet' && 'projectcalico.org/namespace' in m) {
       issues.push({ path: ['metadata', 'labels', 'projectcalico.org/namespace'], atKey: true, message: 'label projectcalico.org/namespace is reserved and not allowed on a GlobalNetworkSet' });
     }
@@ -194,6 +198,11 @@ function validateCalicoSemantics(info: KindInfo, name: string, spec: Record<stri
       if (BUILTIN_TIERS.includes(name)) push(['metadata', 'name'], `tier "${name}" is built in and cannot be defined`);
       return;
     case 'Profile':
+      if (isObj(spec.labelsToApply)) {
+        for (const k of Object.keys(spec.labelsToApply)) {
+          if (!isQualifiedName(k)) issues.push({ path: ['spec', 'labelsToApply', k], atKey: true, message: `invalid label key "${k}": expected a qualified name` });
+        }
+      }
       validateRules(spec, ['ingress', 'egress'], { kind: info.kind, compat, checkSelector, push });
       return;
     default:

@@ -4,6 +4,7 @@ import { registerBenchCommands } from '@alpsim/bench';
 import { registerScenarioCommands } from '@alpsim/scenario';
 import { registerFelixCommands } from '@alpsim/felix';
 import { registerKindCommands } from '@alpsim/kind';
+import { registerProxyCommands } from '@alpsim/proxy';
 
 /**
  * Every alpsim subcommand lives in the package that owns it; each package exports a
@@ -16,4 +17,5 @@ export function registerAll(program: Command): void {
   registerScenarioCommands(program);
   registerFelixCommands(program);
   registerKindCommands(program);
+  registerProxyCommands(program);
 }

@@ -13,3 +13,5 @@ export type { ClientCertPolicy } from './identity';
 export { DIKASTES_CLUSTER, DEFAULT_DIKASTES_SOCKET } from './clusters';
 export { httpCheckRequest, tcpCheckRequest } from './check-request';
 export type { ConnectionInfo, HttpAttributes } from './check-request';
+export { registerProxyCommands, proxyOptionsFromArgs } from './commands';
+export type { ProxyCommandOptions } from './commands';

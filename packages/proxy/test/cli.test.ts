@@ -1,0 +1,70 @@
+// `alpsim proxy` as a user runs it: a child process from an LDS file and an Istio certificate directory.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createCertificateAuthority, writeIstioLayout } from '@alpsim/pki';
+import { mtlsRequest } from '../src/index';
+import { httpListener, ldsWith, startAuthzServer, startEchoApp, tempDir } from './helpers/servers';
+
+// The CLI package depends on this one, so its bin is reached by path (built by the root `tsc -b`).
+const ALPSIM = path.resolve(__dirname, '..', '..', '..', 'cli', 'bin', 'alpsim.js');
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [ALPSIM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+t.test('alpsim proxy serves an LDS file until SIGTERM', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
+  const app = await startEchoApp();
+  const ca = createCertificateAuthority({ keyType: 'ec' });
+  writeIstioLayout(path.join(dir, 'certs'), ca.issueWorkload({ namespace: 'shop', serviceAccount: 'backend' }));
+  const ldsFile = path.join(dir, 'lds.json');
+  fs.writeFileSync(ldsFile, JSON.stringify(ldsWith(httpListener('10.3.0.2', 8080, true))));
+  const proc = run(['proxy', '--lds', ldsFile, '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.2', '--certs', path.join(dir, 'certs'),
+    '--cluster', `calico.dikastes=unix://${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--peer', '127.0.30.1=10.3.0.1', '--authz-api', 'v2alpha']);
+  t.teardown(async () => { proc.child.kill('SIGKILL'); await authz.close(); await app.close(); });
+  const deadline = Date.now() + 15000;
+  let match: RegExpExecArray | null = null;
+  while (!(match = /listener http_10\.3\.0\.2_8080 \(http, mTLS\) on 127\.0\.30\.2:(\d+) filters \[envoy\.ext_authz, mixer, cors, router\]/.exec(proc.out()))) {
+    if (Date.now() > deadline || proc.child.exitCode !== null) throw new Error(`proxy did not start:\n${proc.out()}${proc.err()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const res = await mtlsRequest({
+    to: { loopbackAddress: '127.0.30.2', listenPort: Number(match[1]) }, localAddress: '127.0.30.1',
+    certs: ca.issueWorkload({ namespace: 'shop', serviceAccount: 'frontend' }), path: '/api',
+  });
+  t.equal(res.status, 403);
+  t.equal(authz.requests[0].version, 'v2alpha');
+  t.equal(authz.requests[0].request.attributes!.source!.address!.socketAddress!.address, '10.3.0.1');
+  proc.child.kill('SIGTERM');
+  t.equal(await proc.exited, 0);
+  t.match(proc.out(), /"GET \/api HTTP\/1\.1" 403 UAEX authz=denied src=10\.3\.0\.1:\d+ principal=spiffe:\/\/cluster\.local\/ns\/shop\/sa\/frontend/);
+  t.match(proc.out(), /counters \{.*"ext_authz\.denied":1/);
+});
+
+t.test('alpsim proxy input errors: message, no stack, exit 2', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
+  const dir = tempDir();
+  const bad = path.join(dir, 'lds.json');
+  fs.writeFileSync(bad, '{"listeners": [{"name": "http_10.0.0.1_80", "address": "tcp://10.0.0.1:80", "filters": [{"type": "read", "name": "redis_proxy", "config": {}}]}]}');
+  const cases: [string[], RegExp][] = [
+    [['proxy', '--lds', path.join(dir, 'missing.json'), '--workload-ip', '10.0.0.1'], /^alpsim: --lds .*missing\.json: no such file\n$/],
+    [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1'], /^alpsim: .*lds\.json: LDS config rejected \(2 problems\):\n.*listeners\[0\]\.filters\[0\]\.name: unknown network filter "redis_proxy"/],
+    [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1', '--authz-api', 'v4'], /^alpsim: --authz-api: expected one of v3, v2, v2alpha \(got "v4"\)\n$/],
+    [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1', '--cluster', 'calico.dikastes'], /^alpsim: --cluster "calico\.dikastes": expected <name>=<endpoint>\n$/],
+  ];
+  for (const [args, expected] of cases) {
+    const proc = run(args);
+    t.equal(await proc.exited, 2, args.join(' '));
+    t.match(proc.err(), expected);
+    t.notMatch(proc.err(), /\n\s+at /, 'no stack trace');
+  }
+});

@@ -317,8 +317,9 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
   const policyInfos = new Map<string, PolicyInfo>();
   for (const pm of policies) {
     if (!active.has(pm.name)) continue;
-    const inb = convertRules(pm.spec.ingress, pm.namespace, `pol-in-${pm.tier}/${pm.name}`, compat);
-    const outb = convertRules(pm.spec.egress, pm.namespace, `pol-out-${pm.tier}/${pm.name}`, compat);
+    // Felix seeds rule ids with "pol-in-default/<name>" whatever the tier (calc/event_sequencer.go).
+    const inb = convertRules(pm.spec.ingress, pm.namespace, `pol-in-default/${pm.name}`, compat);
+    const outb = convertRules(pm.spec.egress, pm.namespace, `pol-out-default/${pm.name}`, compat);
     addDefs(inb.ipSets);
     addDefs(outb.ipSets);
     const policy: Policy = {};

@@ -39,27 +39,30 @@ const CURL_ERRORS: Record<number, string> = {
 
 /**
  * Allowed = the echo app answered 2xx. Denied = Envoy's ext_authz 403 (Dikastes said no), or no
- * answer at all (Felix dropped the connection at L3/L4, or strict mTLS refused a plaintext client).
+ * answer from the app at all (Felix dropped the connection at L3/L4 — the client's sidecar then
+ * answers 503 — or strict mTLS refused a plaintext client).
  */
-export function verdictOfProbe(p: ProbeResult, method: string): { got: Verdict; detail: string } {
+export function verdictOfProbe(p: ProbeResult, method: string): { got: Verdict; detail: string; decidedBy: string } {
   const code = Number(p.status);
   // A HEAD answer has no body, so the echo marker cannot be checked; Envoy never answers 2xx itself.
   const fromApp = p.reachedApp || method === 'HEAD';
-  if (fromApp && code >= 200 && code < 300) return { got: 'allow', detail: 'OK' };
-  if (code === 403) return { got: 'deny', detail: 'HTTP 403' };
-  if (code > 0) return { got: 'deny', detail: `HTTP ${code}${fromApp ? '' : ' (not from the app)'}` };
-  return { got: 'deny', detail: `no response: curl exit ${p.curlExit}${CURL_ERRORS[p.curlExit] ? ` (${CURL_ERRORS[p.curlExit]})` : ''}` };
+  if (fromApp && code >= 200 && code < 300) return { got: 'allow', detail: 'OK', decidedBy: `the app answered HTTP ${code}` };
+  if (code === 403) return { got: 'deny', detail: 'HTTP 403', decidedBy: 'ext_authz 403 (Dikastes denied)' };
+  if (code > 0 && !fromApp) return { got: 'deny', detail: `HTTP ${code}`, decidedBy: `Envoy ${code}: app not reached (L3/L4 drop or mTLS refusal)` };
+  if (code > 0) return { got: 'deny', detail: `HTTP ${code}`, decidedBy: `the app answered HTTP ${code}` };
+  const why = CURL_ERRORS[p.curlExit] ? ` (${CURL_ERRORS[p.curlExit]})` : '';
+  return { got: 'deny', detail: `no response: curl exit ${p.curlExit}${why}`, decidedBy: `no response${why}: L3/L4 drop or mTLS refusal` };
 }
 
 export function requestResult(request: ResolvedRequest, probe: ProbeResult, step?: number): RequestResult {
-  const { got, detail } = verdictOfProbe(probe, request.method);
+  const { got, detail, decidedBy } = verdictOfProbe(probe, request.method);
   return {
     request,
     port: request.port,
     expected: request.expect,
     got,
     detail,
-    decision: { summary: `kind: ${detail === 'OK' ? `HTTP ${probe.status}` : detail}` },
+    decision: { summary: `kind: ${decidedBy}` },
     met: got === request.expect,
     durationMs: 0,
     ...(step !== undefined ? { step } : {}),

@@ -61,17 +61,19 @@ t.test('requests through the client program', { skip: hasCurl ? false : 'curl is
   const probes = parseProbeLog(`istio noise\n${r.stdout}{"kind":"alpsim-result","id":"trunc`);
   t.same(probes.map((p) => p.id), ['requests[0]', 'requests[1]', 'requests[2]', 'steps[3].request']);
   t.match(probes[0], { status: '200', curlExit: 0, reachedApp: true });
-  t.same(verdictOfProbe(probes[0], 'GET'), { got: 'allow', detail: 'OK' });
-  t.same(verdictOfProbe(probes[1], 'HEAD'), { got: 'allow', detail: 'OK' }, 'HEAD has no body to carry the marker');
-  t.same(verdictOfProbe(probes[2], 'DELETE'), { got: 'deny', detail: 'HTTP 403' });
+  t.match(verdictOfProbe(probes[0], 'GET'), { got: 'allow', detail: 'OK', decidedBy: 'the app answered HTTP 200' });
+  t.match(verdictOfProbe(probes[1], 'HEAD'), { got: 'allow', detail: 'OK' }, 'HEAD has no body to carry the marker');
+  t.match(verdictOfProbe(probes[2], 'DELETE'), { got: 'deny', detail: 'HTTP 403', decidedBy: 'ext_authz 403 (Dikastes denied)' });
   t.match(probes[3], { status: '000', curlExit: 7 });
-  t.same(verdictOfProbe(probes[3], 'GET'), { got: 'deny', detail: 'no response: curl exit 7 (connection refused)' });
+  t.match(verdictOfProbe(probes[3], 'GET'), { got: 'deny', detail: 'no response: curl exit 7 (connection refused)' });
   t.same(seen.map((s) => [s.method, s.url]), [['GET', '/api/items?x=1'], ['HEAD', '/api/health'], ['DELETE', '/denied/7']]);
   t.equal(seen[0].header, "o'brien", 'headers arrive intact');
 });
 
-t.test('verdicts: 2xx without the echo marker is not the app', async (t) => {
-  t.same(verdictOfProbe({ id: 'x', status: '200', curlExit: 0, reachedApp: false }, 'GET'), { got: 'deny', detail: 'HTTP 200 (not from the app)' });
-  t.same(verdictOfProbe({ id: 'x', status: '503', curlExit: 0, reachedApp: false }, 'GET'), { got: 'deny', detail: 'HTTP 503 (not from the app)' });
-  t.same(verdictOfProbe({ id: 'x', status: '000', curlExit: 28, reachedApp: false }, 'GET'), { got: 'deny', detail: 'no response: curl exit 28 (timeout)' });
+t.test('verdicts: only a 2xx of the app is an allow', async (t) => {
+  t.match(verdictOfProbe({ id: 'x', status: '200', curlExit: 0, reachedApp: false }, 'GET'), { got: 'deny', detail: 'HTTP 200', decidedBy: /app not reached/ });
+  t.match(verdictOfProbe({ id: 'x', status: '503', curlExit: 0, reachedApp: false }, 'GET'), { got: 'deny', detail: 'HTTP 503', decidedBy: /Envoy 503: app not reached/ });
+  t.match(verdictOfProbe({ id: 'x', status: '404', curlExit: 0, reachedApp: true }, 'GET'), { got: 'deny', detail: 'HTTP 404', decidedBy: 'the app answered HTTP 404' });
+  t.match(verdictOfProbe({ id: 'x', status: '000', curlExit: 28, reachedApp: false }, 'GET'), { got: 'deny', detail: 'no response: curl exit 28 (timeout)' });
+  t.match(verdictOfProbe({ id: 'x', status: '000', curlExit: 99, reachedApp: false }, 'GET'), { detail: 'no response: curl exit 99' });
 });

@@ -262,7 +262,7 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
     let stored: string;
     let tier = 'default';
     if (r.kind === 'K8sNetworkPolicy') {
-      spec = k8sNetworkPolicyToCalicoSpec(spec);
+      spec = k8sNetworkPolicyToCalicoSpec(spec, compat);
       stored = `knp.default.${r.name}`;
     } else {
       if (r.kind === 'GlobalNetworkPolicy' && (spec.doNotTrack === true || spec.preDNAT === true)) continue; // host-endpoint only

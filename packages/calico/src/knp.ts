@@ -1,4 +1,6 @@
-// Kubernetes NetworkPolicy → Calico v3 NetworkPolicy spec, as libcalico-go's k8s conversion does it (§3.10).
+// Kubernetes NetworkPolicy → Calico v3 NetworkPolicy spec, as libcalico-go's k8s conversion does it (§3.10):
+// 2018 emits one rule per (port × peer); later versions group ports by protocol (SimplifyPorts).
+import type { Compat } from './types';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -41,43 +43,98 @@ function peerToEntity(peer: Record<string, any> | undefined): Record<string, any
     if (Array.isArray(peer.ipBlock.except) && peer.ipBlock.except.length) e.notNets = [...peer.ipBlock.except];
     return e;
   }
-  if (peer.podSelector !== undefined) e.selector = k8sLabelSelectorToCalico(peer.podSelector, 'pod');
-  if (peer.namespaceSelector !== undefined) e.namespaceSelector = k8sLabelSelectorToCalico(peer.namespaceSelector, 'namespace');
+  // A missing podSelector still yields the orchestrator term (libcalico-go converts the nil selector).
+  e.selector = k8sLabelSelectorToCalico(peer.podSelector, 'pod');
+  const ns = k8sLabelSelectorToCalico(peer.namespaceSelector, 'namespace');
+  if (ns) e.namespaceSelector = ns;
   return e;
 }
 
-function convertK8sRules(rules: unknown, dir: 'ingress' | 'egress'): Record<string, any>[] {
+type V3Port = number | string;
+
+function k8sPortValue(port: Record<string, any>): V3Port | undefined {
+  if (port.port === undefined || port.port === null) return undefined;
+  if (typeof port.port === 'number' && typeof port.endPort === 'number') return `${port.port}:${port.endPort}`;
+  return port.port;
+}
+
+function makeRule(dir: 'ingress' | 'egress', protocol: string | undefined, ports: V3Port[] | undefined, peer: Record<string, any> | undefined): Record<string, any> {
+  const rule: Record<string, any> = { action: 'Allow' };
+  if (protocol) rule.protocol = protocol;
+  const peerEnt = peerToEntity(peer);
+  const dst: Record<string, any> = ports && ports.length ? { ports } : {};
+  if (dir === 'ingress') {
+    if (Object.keys(peerEnt).length) rule.source = peerEnt;
+    if (Object.keys(dst).length) rule.destination = dst;
+  } else {
+    const d = { ...dst, ...peerEnt };
+    if (Object.keys(d).length) rule.destination = d;
+  }
+  return rule;
+}
+
+/** libcalico-go's SimplifyPorts: named ports kept, numeric ports merged into sorted ranges. */
+export function simplifyPorts(ports: V3Port[]): V3Port[] {
+  if (ports.length <= 1) return ports;
+  const named: V3Port[] = [];
+  const numbers: number[] = [];
+  for (const p of ports) {
+    if (typeof p === 'number') numbers.push(p);
+    else if (/^\d+:\d+$/.test(p)) {
+      const [a, b] = p.split(':').map(Number);
+      for (let i = a; i <= b; i++) numbers.push(i);
+    } else named.push(p);
+  }
+  if (numbers.length <= 1) return ports;
+  numbers.sort((a, b) => a - b);
+  const out = [...named];
+  for (let i = 0; i < numbers.length; ) {
+    const first = numbers[i];
+    let last = first;
+    i++;
+    while (i < numbers.length && numbers[i] <= last + 1) last = numbers[i++];
+    out.push(first === last ? first : `${first}:${last}`);
+  }
+  return out;
+}
+
+function convertK8sRules(rules: unknown, dir: 'ingress' | 'egress', modern: boolean): Record<string, any>[] {
   const out: Record<string, any>[] = [];
   for (const r of Array.isArray(rules) ? rules : []) {
-    const peers: (Record<string, any> | undefined)[] = (dir === 'ingress' ? r?.from : r?.to) ?? [];
-    const ports: (Record<string, any> | undefined)[] = r?.ports ?? [];
-    for (const port of ports.length ? ports : [undefined]) {
-      for (const peer of peers.length ? peers : [undefined]) {
-        const rule: Record<string, any> = { action: 'Allow' };
-        const dst: Record<string, any> = {};
-        if (port) {
-          rule.protocol = port.protocol ?? 'TCP';
-          if (port.port !== undefined) {
-            dst.ports = [typeof port.port === 'number' && typeof port.endPort === 'number' ? `${port.port}:${port.endPort}` : port.port];
-          }
-        }
-        const peerEnt = peerToEntity(peer);
-        if (dir === 'ingress') {
-          if (Object.keys(peerEnt).length) rule.source = peerEnt;
-          if (Object.keys(dst).length) rule.destination = dst;
-        } else {
-          const d = { ...peerEnt, ...dst };
-          if (Object.keys(d).length) rule.destination = d;
-        }
-        out.push(rule);
+    const peerList: (Record<string, any> | undefined)[] = (dir === 'ingress' ? r?.from : r?.to) ?? [];
+    const peers = peerList.length ? peerList : [undefined];
+    const ports: Record<string, any>[] = (r?.ports ?? []).filter(isObj);
+    if (!modern) {
+      // 2018: one rule per (port × peer); TCP is made explicit only when a port number/name is given.
+      for (const port of ports.length ? ports : [undefined]) {
+        const value = port ? k8sPortValue(port) : undefined;
+        const protocol = port ? (value !== undefined ? port.protocol ?? 'TCP' : port.protocol) : undefined;
+        for (const peer of peers) out.push(makeRule(dir, protocol, value === undefined ? undefined : [value], peer));
       }
+      continue;
+    }
+    // Modern: one rule per protocol (sorted) with its ports merged, × peers.
+    const byProtocol = new Map<string, V3Port[] | null>();
+    if (ports.length === 0) byProtocol.set('', null);
+    for (const port of ports) {
+      const protocol: string = port.protocol ?? 'TCP';
+      const value = k8sPortValue(port);
+      if (value === undefined) byProtocol.set(protocol, null); // all ports of that protocol
+      else if (!byProtocol.has(protocol) || byProtocol.get(protocol) !== null) byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), value]);
+    }
+    const protocols = [...byProtocol.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const protocol of protocols) {
+      const list = byProtocol.get(protocol);
+      const simplified = list ? simplifyPorts(list) : undefined;
+      for (const peer of peers) out.push(makeRule(dir, protocol || undefined, simplified, peer));
     }
   }
   return out;
 }
 
 /** The Calico NetworkPolicy spec a Kubernetes NetworkPolicy becomes (order 1000). */
-export function k8sNetworkPolicyToCalicoSpec(spec: Record<string, any>): Record<string, any> {
+export function k8sNetworkPolicyToCalicoSpec(spec: Record<string, any>, compat: Compat = '3.2'): Record<string, any> {
+  const modern = compat !== '3.2';
   let types: string[] = Array.isArray(spec.policyTypes) ? [...spec.policyTypes] : [];
   if (types.length === 0) {
     // API-server defaulting: Ingress, plus Egress when egress rules are present.
@@ -88,7 +145,7 @@ export function k8sNetworkPolicyToCalicoSpec(spec: Record<string, any>): Record<
     order: 1000,
     selector: k8sLabelSelectorToCalico(spec.podSelector, 'pod'),
     types,
-    ingress: types.includes('Ingress') ? convertK8sRules(spec.ingress, 'ingress') : [],
-    egress: types.includes('Egress') ? convertK8sRules(spec.egress, 'egress') : [],
+    ingress: convertK8sRules(spec.ingress, 'ingress', modern),
+    egress: convertK8sRules(spec.egress, 'egress', modern),
   };
 }

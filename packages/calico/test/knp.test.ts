@@ -74,7 +74,8 @@ t.test('a Kubernetes NetworkPolicy as Felix sees it', async (t) => {
   t.equal(rules[0].originalSrcSelector, "projectcalico.org/orchestrator == 'k8s' && app == 'frontend'");
   t.same(rules[0].srcIpSetIds, [selectorIPSetId('(projectcalico.org/namespace == "shop" && (projectcalico.org/orchestrator == "k8s" && app == "frontend"))')]);
   t.equal(rules[1].originalSrcNamespaceSelector, "team == 'ops'");
-  t.same(rules[1].srcIpSetIds, [selectorIPSetId('pcns.team == "ops"')]);
+  t.equal(rules[1].originalSrcSelector, "projectcalico.org/orchestrator == 'k8s'", 'a missing podSelector still selects k8s pods');
+  t.same(rules[1].srcIpSetIds, [selectorIPSetId('(pcns.team == "ops" && projectcalico.org/orchestrator == "k8s")')]);
   t.same(rules[2].srcNet, ['10.0.0.0/8']);
   t.same(rules[2].notSrcNet, ['10.1.0.0/16']);
   t.notOk(rules[2].srcIpSetIds);
@@ -90,4 +91,28 @@ t.test('a Kubernetes NetworkPolicy as Felix sees it', async (t) => {
       egressPolicies: ['shop/knp.default.deny-all'],
     },
   ]);
+});
+
+t.test('ports: 2018 makes one rule per port; modern groups by protocol and merges ranges', async (t) => {
+  const spec = {
+    podSelector: {},
+    ingress: [{ ports: [{ port: 81 }, { port: 80 }, { protocol: 'UDP', port: 53 }, { port: 'http' }, { port: 82 }, { protocol: 'SCTP' }] }],
+  };
+  const old = k8sNetworkPolicyToCalicoSpec(spec, '3.2').ingress;
+  t.same(old.map((r: any) => [r.protocol, r.destination?.ports]), [
+    ['TCP', [81]],
+    ['TCP', [80]],
+    ['UDP', [53]],
+    ['TCP', ['http']],
+    ['TCP', [82]],
+    ['SCTP', undefined],
+  ]);
+  const modern = k8sNetworkPolicyToCalicoSpec(spec, '3.28').ingress;
+  t.same(modern.map((r: any) => [r.protocol, r.destination?.ports]), [
+    ['SCTP', undefined],
+    ['TCP', ['http', '80:82']],
+    ['UDP', [53]],
+  ]);
+  t.same(k8sNetworkPolicyToCalicoSpec({ podSelector: {}, ingress: [{ ports: [{}] }] }, '3.2').ingress, [{ action: 'Allow' }], '2018: an empty port entry has no protocol');
+  t.same(k8sNetworkPolicyToCalicoSpec({ podSelector: {}, ingress: [{ ports: [{}] }] }, '3.28').ingress, [{ action: 'Allow', protocol: 'TCP' }], 'modern: TCP is explicit');
 });

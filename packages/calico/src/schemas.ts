@@ -161,9 +161,8 @@ export function ajvIssues(errors: ErrorObject[], prefix: (string | number)[], co
         break;
       }
       case 'required':
-        issue = { path: [...base, (e.params as { missingProperty: string }).missingProperty], message: 'required field is missing' };
-        issue.path = base;
-        issue.message = `required field "${(e.params as { missingProperty: string }).missingProperty}" is missing`;
+        // Reported at the parent map: the missing field has no position of its own.
+        issue = { path: base, message: `required field "${(e.params as { missingProperty: string }).missingProperty}" is missing` };
         break;
       case 'type':
         issue = { path: base, message: `expected ${(e.params as { type: string }).type}, got ${typeName(e.data)}` };

@@ -28,15 +28,20 @@ export interface ClientSink {
 interface StoredIPSet {
   type: IPSetType;
   members: Set<string>;
+  /** The full-set messages, built once per membership version and shared by every client. */
+  full?: ToDataplane[];
 }
 interface StoredPolicy {
   id: PolicyID;
   policy: Policy;
+  /** Shared by every client, so the gRPC layer serializes it once (see service.ts). */
+  message?: ToDataplane;
   ipSetIds: string[];
   fingerprint: string;
 }
 interface StoredProfile {
   profile: Profile;
+  message?: ToDataplane;
   ipSetIds: string[];
   fingerprint: string;
 }
@@ -160,6 +165,9 @@ export class PolicySyncProcessor {
 
   // ---------------------------------------------------------------------------------------------
   // Snapshot diffing → calc-graph events in EventSequencer flush order (§2.7)
+  //
+  // Policies, profiles and endpoints are compared by their JSON (calico builds them with a fixed key
+  // order; a reordering would only cause a redundant, harmless replace). Labels use a key-sorted form.
 
   setState(next: DataplaneState): void {
     // 1. New IP sets: stored only; sent when a policy/profile using them goes to a client.
@@ -173,9 +181,12 @@ export class PolicySyncProcessor {
         if (stored) replaced.push(id); // a re-add with the same ID: clients holding it get it in full again
         continue;
       }
-      const added = sortedMembers([...info.members].filter((m) => !stored.members.has(m)));
-      const removed = sortedMembers([...stored.members].filter((m) => !info.members.has(m)));
-      if (added.length || removed.length) deltas.push({ id, added, removed });
+      const added: string[] = [];
+      for (const m of info.members) if (!stored.members.has(m)) added.push(m);
+      if (added.length === 0 && stored.members.size === info.members.size) continue; // unchanged
+      const removed: string[] = [];
+      for (const m of stored.members) if (!info.members.has(m)) removed.push(m);
+      deltas.push({ id, added: added.sort(), removed: removed.sort() });
     }
     for (const id of this.ipSets.keys()) if (!next.ipSets.has(id)) removedIPSets.push(id);
 
@@ -186,19 +197,19 @@ export class PolicySyncProcessor {
     // 3. Policy updates (added or changed).
     for (const info of next.policies.values()) {
       const key = policyMapKey(info.id);
-      const fingerprint = stableStringify(info.policy);
+      const fingerprint = JSON.stringify(info.policy);
       if (this.policies.get(key)?.fingerprint === fingerprint) continue;
       this.onPolicyUpdate(key, { id: info.id, policy: info.policy, ipSetIds: ipSetIdsOfPolicy(info.policy), fingerprint });
     }
     // 4. Profile updates.
     for (const [name, info] of next.profiles) {
-      const fingerprint = stableStringify(info.profile);
+      const fingerprint = JSON.stringify(info.profile);
       if (this.profiles.get(name)?.fingerprint === fingerprint) continue;
       this.onProfileUpdate(name, { profile: info.profile, ipSetIds: ipSetIdsOfPolicy(info.profile), fingerprint });
     }
     // 5. Endpoint updates.
     for (const [key, info] of next.endpoints) {
-      const fingerprint = stableStringify({ id: info.id, endpoint: info.endpoint });
+      const fingerprint = JSON.stringify([info.id, info.endpoint]);
       if (this.endpoints.get(key)?.fingerprint === fingerprint) continue;
       this.onEndpointUpdate(key, { id: info.id, endpoint: info.endpoint, fingerprint });
     }
@@ -260,12 +271,13 @@ export class PolicySyncProcessor {
     const stored = this.ipSets.get(id)!;
     for (const client of [...this.clients.values()]) {
       if (!client.syncedIPSets.has(id)) continue;
-      for (const message of fullIPSetMessages(id, stored.type, sortedMembers(stored.members))) client.sink.send(message);
+      for (const message of this.fullSet(id, stored)) client.sink.send(message);
     }
   }
 
   private onIPSetDelta(id: string, added: string[], removed: string[]): void {
     const stored = this.ipSets.get(id)!;
+    stored.full = undefined;
     for (const m of added) stored.members.add(m);
     for (const m of removed) stored.members.delete(m);
     for (const client of [...this.clients.values()]) {
@@ -280,7 +292,7 @@ export class PolicySyncProcessor {
       const endpoint = this.endpoints.get(client.workloadKey);
       if (!endpoint || !referencedPolicies(endpoint.endpoint).some((id) => policyMapKey(id) === key)) continue;
       this.sendMissingIPSets(client, stored.ipSetIds);
-      client.sink.send(policyUpdate(stored.id, stored.policy));
+      client.sink.send((stored.message ??= policyUpdate(stored.id, stored.policy)));
       client.syncedPolicies.add(key);
       this.sendIPSetRemoves(client, endpoint.endpoint);
     }
@@ -292,7 +304,7 @@ export class PolicySyncProcessor {
       const endpoint = this.endpoints.get(client.workloadKey);
       if (!endpoint || !(endpoint.endpoint.profileIds ?? []).includes(name)) continue;
       this.sendMissingIPSets(client, stored.ipSetIds);
-      client.sink.send(profileUpdate(name, stored.profile));
+      client.sink.send((stored.message ??= profileUpdate(name, stored.profile)));
       client.syncedProfiles.add(name);
       this.sendIPSetRemoves(client, endpoint.endpoint);
     }
@@ -325,12 +337,13 @@ export class PolicySyncProcessor {
       const key = policyMapKey(id);
       if (client.syncedPolicies.has(key)) continue;
       const policy = this.policies.get(key)!;
-      client.sink.send(policyUpdate(policy.id, policy.policy));
+      client.sink.send((policy.message ??= policyUpdate(policy.id, policy.policy)));
       client.syncedPolicies.add(key);
     }
     for (const name of profileNames) {
       if (client.syncedProfiles.has(name)) continue;
-      client.sink.send(profileUpdate(name, this.profiles.get(name)!.profile));
+      const profile = this.profiles.get(name)!;
+      client.sink.send((profile.message ??= profileUpdate(name, profile.profile)));
       client.syncedProfiles.add(name);
     }
     client.sink.send(endpointUpdate(stored.id, stored.endpoint));
@@ -359,12 +372,16 @@ export class PolicySyncProcessor {
     return [...ids];
   }
 
+  private fullSet(id: string, set: StoredIPSet): ToDataplane[] {
+    return (set.full ??= fullIPSetMessages(id, set.type, sortedMembers(set.members)));
+  }
+
   private sendMissingIPSets(client: ClientConnection, ids: string[]): void {
     for (const id of ids) {
       if (client.syncedIPSets.has(id)) continue;
       const set = this.ipSets.get(id);
       if (!set) continue; // a rule naming a set the calc graph never produced: nothing to send
-      for (const message of fullIPSetMessages(id, set.type, sortedMembers(set.members))) client.sink.send(message);
+      for (const message of this.fullSet(id, set)) client.sink.send(message);
       client.syncedIPSets.add(id);
     }
   }

@@ -4,11 +4,12 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { DataplaneState } from '@alpsim/calico';
-import { policySyncService, type ToDataplane } from '@alpsim/proto';
+import type { ToDataplane } from '@alpsim/proto';
 import { AuthorityRewriter } from './authority';
 import { Binder, type BinderOptions } from './binder';
 import { ClientStream, type ClientBufferOptions, type ClientEndReason } from './client-stream';
 import { PolicySyncProcessor } from './processor';
+import { cachingPolicySyncService } from './service';
 
 export interface FelixServerOptions extends ClientBufferOptions {
   /**
@@ -130,7 +131,7 @@ class SocketListener implements WorkloadListener {
     readonly socketPath: string,
     private readonly options: FelixServerOptions,
   ) {
-    this.grpcServer.addService(policySyncService, {
+    this.grpcServer.addService(cachingPolicySyncService, {
       Sync: (call: grpc.ServerWritableStream<object, ToDataplane>) => felix.handleSync(workloadKey, call),
     });
     const injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());

@@ -397,3 +397,36 @@ status: {podIP: 10.0.0.7}
   const modern = computeDataplane(yamlResources(yaml, '3.28'), { compat: '3.28' }).endpoints.get('prod/p')!.endpoint;
   t.same(modern.allowSpoofedSourcePrefixes, ['10.99.0.0/16']);
 });
+
+t.test('policy-level namespaceSelector / serviceAccountSelector (3.28)', async (t) => {
+  const yaml = BASE + `
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: prod-only}
+spec:
+  namespaceSelector: env == 'prod'
+  ingress: [{action: Allow}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: frontends}
+spec:
+  serviceAccountSelector: role == 'frontend'
+  ingress: [{action: Allow}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: any-namespace}
+spec:
+  selector: app == 'tool'
+  namespaceSelector: all()
+  ingress: [{action: Allow}]
+`;
+  const st = computeDataplane(yamlResources(yaml, '3.28'), { compat: '3.28' });
+  const names = (key: string) => st.endpoints.get(key)!.endpoint.tiers?.[0].ingressPolicies ?? [];
+  t.same(names('prod/web-1'), ['default.frontends', 'default.prod-only']);
+  t.same(names('prod/db-1'), ['default.prod-only']);
+  t.same(names('dev/tool'), ['default.any-namespace']);
+  t.equal(st.policies.get(policyKey({ tier: 'default', name: 'default.any-namespace' }))!.selector, '(app == "tool" && has(projectcalico.org/namespace))');
+});

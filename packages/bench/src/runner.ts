@@ -299,6 +299,9 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     cwd: runDir,
     logFile: path.join(runDir, `sut-${index}.log`),
     gcFile: path.join(runDir, `sut-${index}-gc.json`),
+    // clinic asks an interactive telemetry question on first run unless told not to.
+    env: clinicDest ? { NO_INSIGHT: '1' } : undefined,
+    processGroup: clinicDest !== undefined,
   });
   const client = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
   const probe = profile.churn ? new CheckClient(path.join(runDir, listenSocket), profile.apiVersion) : undefined;

@@ -37,6 +37,11 @@ export interface ManagedProcessOptions {
   logFile: string;
   /** Observe GC pauses of a Node child through a preloaded observer writing this file. */
   gcFile?: string;
+  /**
+   * Run in its own process group and signal the whole group on stop, as Ctrl+C in a terminal
+   * does (clinic only writes its report when its child gets the SIGINT too).
+   */
+  processGroup?: boolean;
 }
 
 /**
@@ -63,7 +68,7 @@ export class ManagedProcess {
       env.ALPSIM_BENCH_GC_FILE = options.gcFile;
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${GC_OBSERVER_PATH}`.trim();
     }
-    const child = spawn(options.argv[0], options.argv.slice(1), { cwd: options.cwd, env, stdio: ['ignore', log, log] });
+    const child = spawn(options.argv[0], options.argv.slice(1), { cwd: options.cwd, env, stdio: ['ignore', log, log], detached: options.processGroup === true });
     fs.closeSync(log);
     return new ManagedProcess(child, options);
   }
@@ -107,8 +112,16 @@ export class ManagedProcess {
   /** Stop with `signal`, escalating to SIGKILL after `graceMs`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
     if (this.hasExited) return;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const send = (sig: NodeJS.Signals) => {
+      try {
+        if (this.options.processGroup) process.kill(-this.pid, sig);
+        else this.child.kill(sig);
+      } catch {
+        // already gone
+      }
+    };
+    send(signal);
+    const timer = setTimeout(() => send('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
   }

@@ -100,8 +100,10 @@ export class ResourceWatcher {
     try {
       this.onEvent({ file, outcome, detail: change() });
     } catch (error) {
-      if (!(error as { userError?: boolean }).userError && !(error as NodeJS.ErrnoException).code) throw error;
-      this.onEvent({ file, outcome: 'rejected', detail: (error as Error).message });
+      // Bad input (userError), an unreadable file (errno) — or a bug, which must not stop serving either.
+      const expected = (error as { userError?: boolean }).userError || (error as NodeJS.ErrnoException).code;
+      const detail = expected ? (error as Error).message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+      this.onEvent({ file, outcome: 'rejected', detail });
     }
   }
 }

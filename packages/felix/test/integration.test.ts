@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { authorizationService, grpcUnixTarget, type CheckRequest, type CheckResponse } from '@alpsim/proto';
-import { sleep, tempDir } from './helpers';
+import { describe, sleep, syncClient, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const ALPSIM = path.join(ROOT, 'cli', 'bin', 'alpsim.js');
@@ -148,4 +148,25 @@ status: {podIP: 10.0.0.11}
   t.equal(await felix.exited, 0, 'alpsim felix exits 0 on SIGTERM');
   await sleep(300);
   t.equal(await check('10.0.0.99', 'GET'), OK, 'dikastes keeps serving its last store after Felix goes away');
+});
+
+t.test('alpsim felix --prefix: the binder layout from the command line', async (t) => {
+  const dir = tempDir('felix-bind-');
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const felix = start([ALPSIM, 'felix', FIXTURE, '--prefix', dir], t);
+  await felix.waitFor(/ready: /);
+  fs.mkdirSync(path.join(dir, 'creds'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'creds', 'u-42.json'), JSON.stringify({ UID: 'u-42', Workload: 'backend', Namespace: 'shop', ServiceAccount: 'backend' }));
+  const socket = path.join(dir, 'mount', 'u-42', 'socket');
+  await felix.waitFor(/binder: serving shop\/backend \(uid u-42\)/);
+  const c = syncClient(socket, { 'grpc.default_authority': '/var/run/felix/nodeagent/socket' });
+  t.teardown(() => c.close());
+  const messages = await c.waitForCount(8);
+  t.equal(describe(messages[4]), 'workloadEndpointUpdate:shop/backend');
+  t.equal(describe(messages[7]), 'inSync');
+  fs.unlinkSync(path.join(dir, 'creds', 'u-42.json'));
+  await felix.waitFor(/creds u-42\.json removed/);
+  t.notOk(fs.existsSync(socket));
+  felix.child.kill('SIGINT');
+  t.equal(await felix.exited, 0);
 });

@@ -1,37 +1,13 @@
 // Building ToDataplane messages the way Felix's policysync processor shapes them.
-import type { IPSetType, Policy, PolicyID, Profile, Rule, ToDataplane, WorkloadEndpoint, WorkloadEndpointID } from '@alpsim/proto';
+import { ipSetIdsOfRules } from '@alpsim/calico';
+import type { IPSetType, Policy, PolicyID, Profile, ToDataplane, WorkloadEndpoint, WorkloadEndpointID } from '@alpsim/proto';
 
 /** Felix's policysync.MaxMembersPerMessage: ~4 MiB / 51 bytes (the worst-case IPv6,proto:port member). */
 export const MAX_MEMBERS_PER_MESSAGE = 82200;
 
-/** The eight (plus the v3.20 IP-and-port) rule fields that carry IP-set IDs. */
-const IP_SET_ID_FIELDS = [
-  'srcIpSetIds',
-  'dstIpSetIds',
-  'srcNamedPortIpSetIds',
-  'dstNamedPortIpSetIds',
-  'notSrcIpSetIds',
-  'notDstIpSetIds',
-  'notSrcNamedPortIpSetIds',
-  'notDstNamedPortIpSetIds',
-  'dstIpPortSetIds',
-] as const satisfies readonly (keyof Rule)[];
-
-/** IP-set IDs referenced by a list of rule lists, in first-reference order, de-duplicated. */
-export function ipSetIdsOfRules(...ruleLists: (Rule[] | undefined)[]): string[] {
-  const seen = new Set<string>();
-  for (const rules of ruleLists) {
-    for (const rule of rules ?? []) {
-      for (const field of IP_SET_ID_FIELDS) {
-        for (const id of rule[field] ?? []) seen.add(id);
-      }
-    }
-  }
-  return [...seen];
-}
-
+/** IP-set IDs a policy or profile references (any of the 8 ID fields), de-duplicated, first-use order. */
 export function ipSetIdsOfPolicy(policy: Policy | Profile): string[] {
-  return ipSetIdsOfRules(policy.inboundRules, policy.outboundRules);
+  return [...new Set([...ipSetIdsOfRules(policy.inboundRules), ...ipSetIdsOfRules(policy.outboundRules)])];
 }
 
 /**

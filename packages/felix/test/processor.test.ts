@@ -20,6 +20,19 @@ function collector() {
   };
 }
 
+/** A processor holding `spec`, with clients joined for `keys` and their join sequences drained. */
+function joined(spec: StateSpec, ...keys: string[]) {
+  const p = new PolicySyncProcessor();
+  p.setState(state(spec));
+  const clients = keys.map((key) => {
+    const c = collector();
+    p.join(key, c.sink);
+    c.take();
+    return c;
+  });
+  return { p, clients };
+}
+
 const base: StateSpec = {
   ipSets: [ipSet('s:front', ['10.0.1.1/32', '10.0.1.2/32']), ipSet('s:other', ['10.0.9.9/32']), ipSet('s:db', ['10.0.3.1/32'])],
   policies: [policy('default.allow-front', ['s:front']), policy('default.unrelated', ['s:other']), policy('default.db-egress', ['s:db'])],
@@ -99,11 +112,7 @@ t.test('filtering: only what the endpoint uses; SA and namespace changes go to e
 });
 
 t.test('IP sets: full on first send, deltas later, never a delta for an unsent set', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const api = collector();
-  p.join('shop/api', api.sink);
-  api.take();
+  const { p, clients: [api] } = joined(base, 'shop/api');
   const next = { ...base, ipSets: [ipSet('s:front', ['10.0.1.2/32', '10.0.1.3/32']), ipSet('s:other', ['10.0.9.9/32', '10.0.9.8/32']), ipSet('s:db', ['10.0.3.1/32'])] };
   p.setState(state(next));
   const messages = api.messages.splice(0);
@@ -112,11 +121,7 @@ t.test('IP sets: full on first send, deltas later, never a delta for an unsent s
 });
 
 t.test('a policy switching IP sets: new set before the policy, remove after it', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const api = collector();
-  p.join('shop/api', api.sink);
-  api.take();
+  const { p, clients: [api] } = joined(base, 'shop/api');
   const next = {
     ...base,
     ipSets: [...base.ipSets!.filter((s) => s.id !== 's:front'), ipSet('s:front2', ['10.0.1.7/32'])],
@@ -127,11 +132,7 @@ t.test('a policy switching IP sets: new set before the policy, remove after it',
 });
 
 t.test('endpoint losing a policy: WEP update first, then policy remove, then IP-set remove', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const api = collector();
-  p.join('shop/api', api.sink);
-  api.take();
+  const { p, clients: [api] } = joined(base, 'shop/api');
   const next = {
     ...base,
     ipSets: base.ipSets!.filter((s) => s.id !== 's:db'),
@@ -143,22 +144,14 @@ t.test('endpoint losing a policy: WEP update first, then policy remove, then IP-
 });
 
 t.test('endpoint gaining a policy: set, policy, WEP', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const x = collector();
-  p.join('other/x', x.sink);
-  x.take();
+  const { p, clients: [x] } = joined(base, 'other/x');
   const next = { ...base, pods: [base.pods![0], pod({ key: 'other/x', ip: '10.0.9.1', policies: ['default.unrelated', 'default.allow-front'], profiles: ['kns.other'] })] };
   p.setState(state(next));
   t.same(x.take(), ['ipsetUpdate:s:front', 'activePolicyUpdate:default.allow-front', 'workloadEndpointUpdate:other/x']);
 });
 
 t.test('workload removal: WorkloadEndpointRemove, then the stream ends', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const x = collector();
-  p.join('other/x', x.sink);
-  x.take();
+  const { p, clients: [x] } = joined(base, 'other/x');
   p.setState(state({ ...base, pods: [base.pods![0]] }));
   t.same(x.take(), ['workloadEndpointRemove:other/x']);
   t.ok(x.ended);
@@ -209,21 +202,13 @@ t.test('splitting at 82 200 members: full update then delta continuations; large
 });
 
 t.test('profiles: updates reach the endpoints using them', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const api = collector();
-  p.join('shop/api', api.sink);
-  api.take();
+  const { p, clients: [api] } = joined(base, 'shop/api');
   p.setState(state({ ...base, ipSets: [...base.ipSets!, ipSet('s:prof', ['10.1.1.1/32'])], profiles: [profile('kns.shop', ['s:prof']), profile('ksa.shop.api'), profile('kns.other')] }));
   t.same(api.take(), ['ipsetUpdate:s:prof', 'activeProfileUpdate:kns.shop']);
 });
 
 t.test('an unchanged snapshot sends nothing', async (t) => {
-  const p = new PolicySyncProcessor();
-  p.setState(state(base));
-  const api = collector();
-  p.join('shop/api', api.sink);
-  api.take();
+  const { p, clients: [api] } = joined(base, 'shop/api');
   p.setState(state(base));
   t.same(api.take(), []);
 });

@@ -54,12 +54,21 @@ export class HttpConnectionManager {
   private readonly h2: http2.Http2Server;
   private readonly env: FilterEnv;
   private readonly filters: HttpFilter[];
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private draining = false;
 
   constructor(private readonly opts: HcmOptions) {
     const onRequest = (req: DownstreamRequest, res: DownstreamResponse) => { void this.onRequest(req, res); };
     this.h1 = http.createServer(onRequest as http.RequestListener);
+    // The server never listens itself (connections are handed over); 'listening' turns on Node's
+    // connection tracking, which closeIdleConnections/closeAllConnections and request timeouts need.
+    this.h1.emit('listening');
     this.h2 = http2.createServer({}, onRequest as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
     this.h2.on('sessionError', () => { /* the connection is gone; nothing to report per request */ });
+    this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
     this.env = { counters: opts.counters, log: opts.log, localReply: (s, status, body, flags) => this.localReply(s, status, body, flags) };
     this.filters = opts.buildFilters(this.env);
   }
@@ -104,6 +113,8 @@ export class HttpConnectionManager {
     if (!conn) { res.destroy(); return; }
     const startedAt = Date.now();
     counters.inc('downstream_rq_total', spec.name);
+    // A draining HTTP/1 connection is closed after this response (Envoy's drain: "connection: close").
+    if (this.draining && !('stream' in req)) res.setHeader('connection', 'close');
     const { headers, protocol } = this.headerMap(req, conn.tls);
     // HCM header mutation before any filter runs.
     if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = conn.tls ? 'https' : 'http';
@@ -193,7 +204,16 @@ export class HttpConnectionManager {
     });
   }
 
+  /** Listener replaced or removed: finish in-flight requests, close idle HTTP/1 connections, GOAWAY HTTP/2. */
+  drain(): void {
+    this.draining = true;
+    this.h1.closeIdleConnections();
+    for (const session of this.sessions) session.close();
+  }
+
   close(): void {
     this.h1.closeAllConnections();
+    this.h1.close();
+    for (const session of this.sessions) session.destroy();
   }
 }

@@ -10,7 +10,12 @@ import type { Counters, LogSink } from './observability';
 
 export interface SidecarCerts { certChainPem: string; keyPem: string; rootCertPem: string }
 
-export interface NetworkChain { handleConnection(socket: net.Socket, conn: ConnectionInfo): void; close(): void }
+export interface NetworkChain {
+  handleConnection(socket: net.Socket, conn: ConnectionInfo): void;
+  /** the listener stopped accepting: let open connections finish (HTTP: close them after their current request) */
+  drain?(): void;
+  close(): void;
+}
 
 export interface ListenerOptions {
   spec: ListenerSpec;
@@ -55,6 +60,9 @@ function peerChainPem(socket: tls.TLSSocket): string {
 export class BoundListener {
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private started = false;
+  /** settles once the server is closed and its last connection has ended */
+  private serverClosed!: Promise<void>;
   address!: { host: string; port: number };
 
   constructor(private readonly opts: ListenerOptions) {}
@@ -104,6 +112,8 @@ export class BoundListener {
       this.server.once('error', reject);
       this.server.listen(this.opts.bindPort, this.opts.bindHost, () => { this.server.off('error', reject); resolve(); });
     });
+    this.started = true;
+    this.serverClosed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
     const addr = this.server.address() as net.AddressInfo;
     this.address = { host: addr.address, port: addr.port };
   }
@@ -143,10 +153,18 @@ export class BoundListener {
     this.opts.chain.handleConnection(socket, conn);
   }
 
+  /** Stop accepting (the port is free at once); resolves when the open connections have finished. */
+  stopAccepting(): Promise<void> {
+    if (this.server.listening) this.server.close();
+    this.opts.chain.drain?.();
+    return this.serverClosed;
+  }
+
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
     this.opts.chain.close();
-    await closed;
+    if (!this.started) return;
+    if (this.server.listening) this.server.close();
+    for (const socket of this.sockets) socket.destroy();
+    await this.serverClosed;
   }
 }

@@ -1,7 +1,9 @@
 // LDS parsing: the 2018 pilot-webhook output is understood; bad config is rejected whole with JSON paths.
 import t from 'tap';
 import { parseLds, startSidecar, LdsConfigError } from '../src/index';
-import { httpListener, ldsWith, tcpListener } from './helpers/servers';
+import * as path from 'node:path';
+import { createCertificateAuthority } from '@alpsim/pki';
+import { httpListener, ldsWith, startAuthzServer, startEchoApp, tcpListener, tempDir } from './helpers/servers';
 
 t.test('webhook-modified Istio 0.7 listeners', async (t) => {
   const parsed = parseLds(ldsWith(httpListener('10.1.1.0', 1081, true), tcpListener('10.1.1.0', 1090, true), httpListener('10.1.1.0', 1082, false)));
@@ -65,4 +67,40 @@ t.test('startSidecar refuses bad config before binding anything', async (t) => {
     { userError: true, message: /ext_authz cluster "calico.dikastes" is not a Unix socket \(127\.0\.0\.1:9\)/ });
   await t.rejects(startSidecar({ lds: ldsWith(), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', clusters: { 'in.80': 'somewhere' } }),
     { userError: true, message: /clusters\.in\.80: expected/ });
+});
+
+t.test('updateLds: bad config rejected whole (last good keeps serving); good config applied per listener', async (t) => {
+  const ca = createCertificateAuthority({ keyType: 'ec' });
+  const dir = tempDir();
+  const authz = await startAuthzServer(path.join(dir, 'authz.sock'), { kind: 'deny' });
+  const app = await startEchoApp();
+  const lines: string[] = [];
+  const b = await startSidecar({
+    lds: ldsWith(httpListener('10.4.0.2', 8080, false), httpListener('10.4.0.2', 9090, false)), workloadIp: '10.4.0.2', loopbackAddress: '127.0.40.2',
+    certs: ca.issueWorkload({ namespace: 'a', serviceAccount: 'b' }), authzTimeoutMs: 2000,
+    clusters: { 'calico.dikastes': authz.socketPath, 'in.8080': `127.0.0.1:${app.port}`, 'in.9090': `127.0.0.1:${app.port}`, 'in.7070': `127.0.0.1:${app.port}` },
+    logger: (line) => lines.push(line),
+  });
+  const a = await startSidecar({ lds: ldsWith(), workloadIp: '10.4.0.1', loopbackAddress: '127.0.40.1', certs: ca.issueWorkload({ namespace: 'a', serviceAccount: 'a' }) });
+  t.teardown(async () => { await a.close(); await b.close(); await authz.close(); await app.close(); });
+  const port8080 = b.listener(8080)!.address.port;
+  const get = (port: number) => a.request({ to: { loopbackAddress: '127.0.40.2', listenPort: b.listener(port)!.address.port }, path: '/' });
+  t.equal((await get(8080)).status, 200, 'unchecked before the update');
+
+  // What Pilot would serve if the webhook answered 400: rejected, nothing changes.
+  await t.rejects(b.updateLds('could not parse request JSON\n', 'Pilot LDS poll'), { userError: true, message: /Pilot LDS poll: LDS config rejected/ });
+  t.equal(b.counters.get('listener_manager.lds.update_rejected'), 1);
+  t.match(lines.at(-1), /config: LDS update rejected, previous listeners keep serving: Pilot LDS poll/);
+  t.equal((await get(8080)).status, 200, 'still serving the last good config');
+
+  const result = await b.updateLds(ldsWith(httpListener('10.4.0.2', 8080, true), httpListener('10.4.0.2', 7070, false)), 'webhook LDS');
+  t.same(result, { added: ['http_10.4.0.2_7070'], modified: ['http_10.4.0.2_8080'], removed: ['http_10.4.0.2_9090'] });
+  t.same(b.listeners.map((l) => l.name), ['http_10.4.0.2_8080', 'http_10.4.0.2_7070']);
+  t.equal(b.listener(8080)!.address.port, port8080, 'a modified listener keeps its port');
+  t.ok(b.listener(8080)!.extAuthz);
+  t.notOk(b.listener(9090));
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal((await get(8080)).status, 403, 'new connections get the new filter chain');
+  t.equal((await get(7070)).status, 200);
+  t.equal(b.counters.get('listener_manager.lds.update_success'), 2);
 });

@@ -68,17 +68,33 @@ function requestsById(resolved: ResolvedScenario): Map<string, { request: Resolv
   return out;
 }
 
+/**
+ * Delete what the scenario created and wait for it to be gone: the next scenario may use the same
+ * namespace names, and a namespace that is still Terminating refuses new objects.
+ */
 async function cleanUp(opts: KindRunOptions, exp: KindExport): Promise<void> {
-  // Cluster-scoped policies first (they outlive namespaces), then the namespaces with everything in them.
-  for (const f of [...exp.stepFiles].reverse()) {
-    if (f.name.endsWith('-apply.yaml')) await opts.kubectl.run(['delete', '--ignore-not-found', '--wait=false', '-f', path.join(opts.dir, f.name)]);
-  }
-  await opts.kubectl.run(['delete', '--ignore-not-found', '--wait=false', '-f', path.join(opts.dir, '20-policies.yaml')]);
+  const wait = ['--ignore-not-found', '--wait=true', `--timeout=${Math.max(60, opts.timeoutSeconds)}s`];
+  const problems: string[] = [];
+  const del = async (args: string[]) => {
+    const r = await opts.kubectl.run(['delete', ...args, ...wait]);
+    if (r.code !== 0) problems.push(r.stderr.trim() || `kubectl delete ${args.join(' ')} exited ${r.code}`);
+  };
+  // Cluster-scoped objects first (they outlive namespaces), then the namespaces with everything in them.
+  for (const f of [...exp.stepFiles].reverse()) if (f.name.endsWith('-apply.yaml') && f.objects.length) await del(['-f', path.join(opts.dir, f.name)]);
+  if (exp.baseFiles[2]?.objects.length) await del(['-f', path.join(opts.dir, exp.baseFiles[2].name)]);
   const namespaces = exp.baseFiles[0].objects.map((o) => String(o.metadata.name)).filter((n) => !PROTECTED_NAMESPACES.has(n));
-  if (namespaces.length) await opts.kubectl.run(['delete', 'namespace', '--ignore-not-found', '--wait=false', ...namespaces]);
-  for (const pod of exp.pods.filter((p) => PROTECTED_NAMESPACES.has(p.namespace))) {
-    await opts.kubectl.run(['delete', 'pod,service', pod.name, '-n', pod.namespace, '--ignore-not-found', '--wait=false']);
+  if (namespaces.length) await del(['namespace', ...namespaces]);
+  // In namespaces that stay (default, …), delete our own objects one by one.
+  const kept = new Map<string, string[]>();
+  for (const f of [exp.baseFiles[1], exp.baseFiles[3], ...exp.stepFiles.filter((x) => x.name.endsWith('requests.yaml'))]) {
+    for (const o of f?.objects ?? []) {
+      const ns = o.metadata?.namespace as string | undefined;
+      if (!ns || !PROTECTED_NAMESPACES.has(ns) || !['ServiceAccount', 'Pod', 'Service', 'Job'].includes(o.kind)) continue;
+      kept.set(ns, [...(kept.get(ns) ?? []), `${String(o.kind).toLowerCase()}/${o.metadata.name}`]);
+    }
   }
+  for (const [ns, refs] of kept) await del(['-n', ns, ...refs]);
+  if (problems.length) throw new Error(problems.join('; '));
 }
 
 export async function runExportedScenario(resolved: ResolvedScenario, exp: KindExport, opts: KindRunOptions): Promise<ScenarioResult> {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
+import { parse as parseYaml } from 'yaml';
 import { loadScenarios, resolveScenario } from '@alpsim/scenario';
 import { clientScript } from '../src/client-script';
 import { exportScenario } from '../src/export';
@@ -58,4 +59,21 @@ t.test('the generated client programs are shellcheck-clean POSIX sh', { skip }, 
   // SC2016 ("expressions don't expand in single quotes") is the point here: they must not.
   const r = shellcheck(['--shell=sh', '--exclude=SC2016', '-'], tricky);
   t.equal(r.status, 0, r.output);
+});
+
+t.test('the run: blocks of .github/workflows/kind.yml are shellcheck-clean bash', { skip }, async (t) => {
+  const workflow = parseYaml(fs.readFileSync(path.join(REPO_ROOT, '.github', 'workflows', 'kind.yml'), 'utf8'));
+  const steps = Object.values(workflow.jobs as Record<string, { steps: Array<{ name?: string; run?: string }> }>).flatMap((j) => j.steps);
+  const runs = steps.filter((s) => s.run);
+  t.ok(runs.length >= 4);
+  for (const step of runs) {
+    // GitHub substitutes ${{ ... }} before bash runs; any plain word stands in for it here.
+    const script = `#!/usr/bin/env bash\nset -eo pipefail\n${step.run!.replace(/\$\{\{[^}]*\}\}/g, 'matrixvalue')}`;
+    const r = shellcheck(['--shell=bash', '-'], script);
+    t.equal(r.status, 0, `${step.name}${r.output ? `\n${r.output}` : ''}`);
+  }
+  const names = steps.map((s) => s.name ?? '');
+  t.ok(names.indexOf('scripts/kind/up') < names.findIndex((n) => n.startsWith('alpsim kind run')), 'up before the scenarios');
+  t.equal(steps.find((s) => s.name === 'scripts/kind/down')?.run, 'scripts/kind/down');
+  t.match(steps.find((s) => s.name === 'scripts/kind/down'), { if: 'always()' }, 'down runs even when scenarios fail');
 });

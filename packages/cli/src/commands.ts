@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerPkiCommands } from '@alpsim/pki';
+import { registerPilotCommands } from '@alpsim/pilot';
 import { registerBenchCommands } from '@alpsim/bench';
 import { registerScenarioCommands } from '@alpsim/scenario';
 import { registerFelixCommands } from '@alpsim/felix';
@@ -13,6 +14,7 @@ import { registerProxyCommands } from '@alpsim/proxy';
 export function registerAll(program: Command): void {
   void program;
   registerPkiCommands(program);
+  registerPilotCommands(program);
   registerBenchCommands(program);
   registerScenarioCommands(program);
   registerFelixCommands(program);

@@ -19,3 +19,5 @@ export {
 export { CERTS as ISTIO_CERT_PATHS, spiffeIdOf } from './pilot-xds';
 export { parseWebhookEndpoint, callWebhook, WEBHOOK_TIMEOUT_MS, type WebhookEndpoint, type WebhookOutcome } from './webhook-client';
 export { pilotWorkloadFromInfo, pilotServiceFromManifest } from './adapters';
+export { pilotConfigFromResources, SIDECAR_INJECT_ANNOTATION } from './resources';
+export { registerPilotCommands, discoveryPath, pilotFromFiles, type PilotCommandOptions } from './commands';

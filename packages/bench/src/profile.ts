@@ -21,7 +21,8 @@ export interface BenchProfile {
   description: string;
   file: string;
   seed: number;
-  path: 'direct' | 'full';
+  /** direct: Check over the socket; full: through the mTLS sidecar; scenario: issue 5's scenario-vs-bare-Check overhead. */
+  path: 'direct' | 'full' | 'scenario';
   compat: '3.2' | '3.28' | '3.29';
   apiVersion: AuthzApiVersion;
   traffic: TrafficOptions;
@@ -209,7 +210,7 @@ export function parseProfile(text: string, file: string): BenchProfile {
     description: str(['description'], root.description, ''),
     file,
     seed: num(['seed'], root.seed, 1, 0, true),
-    path: str(['path'], root.path, 'direct', ['direct', 'full']) as 'direct' | 'full',
+    path: str(['path'], root.path, 'direct', ['direct', 'full', 'scenario']) as BenchProfile['path'],
     compat: str(['compat'], root.compat === undefined ? undefined : String(root.compat), '3.28', ['3.2', '3.28', '3.29']) as BenchProfile['compat'],
     apiVersion: str(['apiVersion'], root.apiVersion, 'v3', ['v3', 'v2', 'v2alpha']) as AuthzApiVersion,
     traffic,

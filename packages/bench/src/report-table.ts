@@ -66,6 +66,17 @@ export function formatSummary(result: BenchResult): string {
     out.push('');
     out.push(table(rows));
   }
+  const svb = result.stores.filter((s) => s.scenarioVsBare);
+  if (svb.length) {
+    out.push('');
+    out.push('scenario overhead (whole direct-mode scenario vs the same number of bare Check calls):');
+    const r: string[][] = [['requests', 'concurrency', 'scenario ms', 'bare Checks ms', 'ratio', 'expectations met']];
+    for (const s of svb) {
+      const v = s.scenarioVsBare!;
+      r.push([String(v.requests), String(v.concurrency), v.scenarioMs.toFixed(0), v.bareMs.toFixed(0), `${v.ratio.toFixed(2)}×`, `${v.scenarioRequestsMet}/${v.requests}`]);
+    }
+    out.push(table(r));
+  }
   const inProc = result.stores.filter((s) => s.inProcess);
   if (inProc.length) {
     out.push('');

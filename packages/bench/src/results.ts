@@ -64,6 +64,20 @@ export interface FullPathResult {
   addedP99Ms: number;
 }
 
+export interface ScenarioVsBareResult {
+  requests: number;
+  concurrency: number;
+  /** Wall time of the whole direct-mode scenario run: parse, resolve, Felix, dikastes, Checks. */
+  scenarioMs: number;
+  /** The scenario runner's own durationMs. */
+  scenarioReportedMs: number;
+  scenarioRequestsMet: number;
+  /** Wall time of the same number of bare Check calls against a synced dikastes. */
+  bareMs: number;
+  bareErrors: number;
+  ratio: number;
+}
+
 export interface StoreResult {
   name: string;
   rules: number;
@@ -82,6 +96,7 @@ export interface StoreResult {
   churn?: ChurnResult;
   inProcess?: InProcessResult;
   fullPath?: FullPathResult;
+  scenarioVsBare?: ScenarioVsBareResult;
 }
 
 export interface TargetCheck {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { CheckClient, encodeCheckRequest } from './check-client';
 import { PolicySyncFeeder } from './feeder';
 import { measureFullPath } from './full-path';
+import { measureScenarioVsBare } from './scenario-vs-bare';
 import { LatencyHistogram, summarizeSamples } from './histogram';
 import type { InProcessJob, InProcessResult } from './inprocess-main';
 import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './load';
@@ -280,6 +281,10 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
   if (profile.inProcess) {
     log(`[${spec.name}] in-process evaluation (${profile.inProcess.iterations} checks)`);
     result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, ...profile.inProcess });
+  }
+  if (profile.path === 'scenario') {
+    result.scenarioVsBare = await measureScenarioVsBare(profile, store, runDir, index, options);
+    return result;
   }
   if (profile.path === 'full') {
     result.fullPath = await measureFullPath(profile, store, runDir, index, options);

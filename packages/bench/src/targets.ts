@@ -52,5 +52,11 @@ export function evaluateTargets(result: BenchResult): TargetCheck[] {
     targets.push(check(`full-path-${s.name}-added-p50`, `full path (${s.name}): added p50 of the ext_authz hop`, s.fullPath.addedP50Ms, '<=', 1, 'ms',
       `${s.fullPath.withAuthz.latency.p50.toFixed(3)} ms vs ${s.fullPath.withoutAuthz.latency.p50.toFixed(3)} ms without ext_authz`));
   }
+  for (const s of result.stores) {
+    if (!s.scenarioVsBare) continue;
+    const v = s.scenarioVsBare;
+    targets.push(check('scenario-vs-bare', `${v.requests}-request scenario (direct mode) / ${v.requests} bare Checks`, v.ratio, '<=', 10, '×',
+      `${v.scenarioMs.toFixed(0)} ms vs ${v.bareMs.toFixed(0)} ms; ${v.scenarioRequestsMet}/${v.requests} expectations met`));
+  }
   return targets;
 }

@@ -13,7 +13,7 @@ t.test('durations', async (t) => {
 });
 
 t.test('every shipped profile parses', async (t) => {
-  for (const name of ['tiny', 'scaling', 'calico-scale', 'churn', 'full-path']) {
+  for (const name of ['tiny', 'scaling', 'calico-scale', 'churn', 'full-path', 'scenario-vs-bare', 'dikastes-check']) {
     const file = path.join(PROFILES, `${name}.yaml`);
     const profile = loadProfile(file);
     t.equal(profile.name, name, file);

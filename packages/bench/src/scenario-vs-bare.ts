@@ -1,0 +1,109 @@
+import * as path from 'node:path';
+import { parseScenarioText, resolveScenario, runScenario } from '@alpsim/scenario';
+import { CheckClient, encodeCheckRequest } from './check-client';
+import { PolicySyncFeeder } from './feeder';
+import { runLoad } from './load';
+import type { BenchProfile } from './profile';
+import type { ScenarioVsBareResult } from './results';
+import type { RunOptions } from './runner';
+import type { GeneratedStore } from './store-generator';
+import { ManagedProcess, sutArgv } from './sut';
+
+/** A quickstart-style scenario with `requests` requests, alternating allowed and denied ones. */
+export function scenarioText(requests: number): string {
+  const lines = [
+    'apiVersion: alpsim/v1',
+    'kind: Scenario',
+    'metadata: {name: bench-scenario-vs-bare}',
+    'spec:',
+    '  compat: "3.28"',
+    '  resources:',
+    '    - apiVersion: projectcalico.org/v3',
+    '      kind: GlobalNetworkPolicy',
+    '      metadata: {name: backend-api}',
+    '      spec:',
+    "        selector: app == 'backend'",
+    '        ingress:',
+    '          - action: Allow',
+    '            source: {serviceAccounts: {names: [frontend]}}',
+    '            http: {methods: [GET, HEAD], paths: [{prefix: /api/}]}',
+    '  workloads:',
+    '    - {name: frontend, namespace: shop, serviceAccount: frontend, labels: {app: frontend}, ip: 10.0.0.10}',
+    '    - {name: backend, namespace: shop, serviceAccount: backend, labels: {app: backend}, ip: 10.0.0.20, ports: [{name: http, port: 8080}]}',
+    '    - {name: intruder, namespace: shop, serviceAccount: intruder, labels: {app: intruder}, ip: 10.0.0.30}',
+    '  requests:',
+  ];
+  for (let i = 0; i < requests; i++) {
+    lines.push(i % 2 === 0
+      ? `    - {name: allowed ${i}, from: shop/frontend, to: shop/backend, path: /api/items/${i}, expect: allow}`
+      : `    - {name: denied ${i}, from: shop/intruder, to: shop/backend, path: /api/items/${i}, expect: deny}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Issue 5's overhead check: a whole N-request scenario in direct mode (parse, resolve, Felix fake,
+ * dikastes process, every Check, verdict table) versus N bare Check calls at the same concurrency
+ * against an already-synced dikastes.
+ */
+export async function measureScenarioVsBare(
+  profile: BenchProfile,
+  store: GeneratedStore,
+  runDir: string,
+  index: number,
+  options: RunOptions,
+): Promise<ScenarioVsBareResult> {
+  const log = options.log ?? (() => {});
+  const requests = profile.traffic.requests ?? 1000;
+  const concurrency = profile.traffic.concurrency;
+
+  log(`[scenario] ${requests}-request scenario in direct mode (concurrency ${concurrency})`);
+  const t0 = performance.now();
+  const [scenario] = parseScenarioText(scenarioText(requests), 'bench-scenario-vs-bare.yaml');
+  const resolved = await resolveScenario(scenario);
+  const run = await runScenario(resolved, { mode: 'direct', explain: false, concurrency, dikastesCommand: options.dikastesCommand });
+  const scenarioMs = performance.now() - t0;
+  if (run.error) throw new Error(`scenario run failed: ${run.error}`);
+  const met = run.results.filter((r) => r.met).length;
+
+  log(`[scenario] ${requests} bare Check calls, same concurrency`);
+  const feederSocket = `felix-${index}.sock`;
+  const listenSocket = `dk-${index}.sock`;
+  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
+  const sut = ManagedProcess.start({
+    argv: sutArgv(options.dikastesCommand, listenSocket, feederSocket),
+    cwd: runDir,
+    logFile: path.join(runDir, `sut-${index}.log`),
+  });
+  const client = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await client.readiness(1000).catch(() => false))) {
+      if (sut.hasExited || Date.now() > deadline) throw new Error(`system under test not ready: ${sut.describeExit()}\n${sut.logTail()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
+    let i = 0;
+    const next = () => {
+      const c = calls[i++ % calls.length];
+      return { send: () => client.check(c.encoded), expectedCode: c.expectedCode };
+    };
+    // Same JIT state for both sides: the scenario's dikastes was fresh too, so no warm-up here either.
+    const bare = await runLoad(next, { mode: 'closed', concurrency, requests, warmupMs: 0 });
+    bare.latency.destroy();
+    return {
+      requests,
+      concurrency,
+      scenarioMs,
+      scenarioReportedMs: run.durationMs,
+      scenarioRequestsMet: met,
+      bareMs: bare.durationMs,
+      bareErrors: bare.errors + bare.unexpected,
+      ratio: scenarioMs / bare.durationMs,
+    };
+  } finally {
+    client.close();
+    await sut.stop();
+    await feeder.close();
+  }
+}

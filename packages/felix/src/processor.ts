@@ -151,11 +151,6 @@ export class PolicySyncProcessor {
     if (this.clients.get(client.workloadKey) === client) this.clients.delete(client.workloadKey);
   }
 
-  /** Drop a client without ending its stream (the caller ends it, e.g. with an error status). */
-  evict(client: ClientConnection): void {
-    this.leave(client);
-  }
-
   /** End every stream with OK (server shutdown). */
   endAll(): void {
     const clients = [...this.clients.values()];

@@ -39,7 +39,6 @@ export class FelixServer {
   readonly processor = new PolicySyncProcessor();
   private readonly listeners = new Set<SocketListener>();
   private readonly binders = new Set<Binder>();
-  private readonly streams = new Set<ClientStream>();
   private readonly endHandlers: ((event: ClientEvent) => void)[] = [];
   private closed = false;
   /** Bumped per snapshot change and per join: a client's buffer bound counts earlier batches only. */
@@ -99,12 +98,10 @@ export class FelixServer {
     let joinId = 0;
     let client: ReturnType<PolicySyncProcessor['join']> | undefined;
     const stream = new ClientStream(call, this.options, () => this.batch, (reason) => {
-      this.streams.delete(stream);
       if (client) this.processor.leave(client);
       this.log(`client ${workloadKey} (join ${joinId}) ended: ${reason}`);
       for (const handler of this.endHandlers) handler({ workloadKey, joinId, reason });
     });
-    this.streams.add(stream);
     this.batch++;
     client = this.processor.join(workloadKey, stream);
     joinId = client.joinId;

@@ -114,8 +114,10 @@ async function runPhase(nextCall: () => LoadCall, options: TrafficOptions): Prom
       const scheduledAt = start + issued * intervalNs;
       if (scheduledAt >= deadline) break;
       const wait = (scheduledAt - now()) / 1e6;
-      if (wait > 1) await new Promise((r) => setTimeout(r, Math.floor(wait)));
-      else if (wait > 0) await new Promise((r) => setImmediate(r));
+      // Sleep on a timer, never spin: a spinning client would steal a core from the server.
+      // Timers fire late by up to ~1 ms; the catch-up loop below sends what fell due meanwhile,
+      // and the corrected latency counts from each request's scheduled time.
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.max(1, Math.floor(wait))));
       // Send every request whose time has come (catching up after a stall, as an open-loop client must).
       while (issued < limit && start + issued * intervalNs <= now() && start + issued * intervalNs < deadline) {
         const at = start + issued * intervalNs;

@@ -51,7 +51,9 @@ function loadRows(label: string, sut: LoadMeasurement, floor: LoadMeasurement | 
 export function formatSummary(result: BenchResult): string {
   const out: string[] = [];
   out.push(`alpsim bench: ${result.profile.name} (${result.profile.path} path) — ${result.systemUnderTest.command}`);
-  out.push(`host: ${result.host.cpus} × ${result.host.cpuModel}, node ${result.host.node}; seed ${result.profile.seed}`);
+  const la = (v: number[] | undefined) => (v ? v.map((x) => x.toFixed(1)).join('/') : '?');
+  out.push(`host: ${result.host.cpus} × ${result.host.cpuModel}, node ${result.host.node}; load average ${la(result.host.loadAverageAtStart)} at start, ${la(result.host.loadAverage)} at end; seed ${result.profile.seed}`);
+  if ((result.host.loadAverageAtStart?.[0] ?? 0) > result.host.cpus) out.push('warning: the machine was busy (load average above the CPU count); ratios are more trustworthy than absolute figures');
   const rows: string[][] = [['store', 'metric', 'system under test', 'floor', 'ratio']];
   for (const s of result.stores) {
     if (s.sut) rows.push(...loadRows(s.name, s.sut, s.floor));

@@ -115,7 +115,7 @@ export interface BenchResult {
   profile: { name: string; description: string; file: string; path: string; seed: number; compat: string; traffic: object; churn?: object };
   startedAt: string;
   durationMs: number;
-  host: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryBytes: number; loadAverage: number[] };
+  host: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryBytes: number; loadAverageAtStart: number[]; loadAverage: number[] };
   systemUnderTest: { command: string; ours: boolean };
   /** All floor slices of the run merged (for plots); ratios use each store's own slice. */
   floor?: LoadMeasurement;

@@ -363,6 +363,7 @@ export async function runProfile(profile: BenchProfile, options: RunOptions): Pr
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const opts = { ...options, log };
   const started = new Date();
+  const loadAtStart = os.loadavg();
   const t0 = performance.now();
   const runDir = makeRunDir();
   fs.mkdirSync(options.resultsDir, { recursive: true });
@@ -397,6 +398,7 @@ export async function runProfile(profile: BenchProfile, options: RunOptions): Pr
       cpus: cpus.length,
       cpuModel: cpus[0]?.model ?? 'unknown',
       totalMemoryBytes: os.totalmem(),
+      loadAverageAtStart: loadAtStart,
       loadAverage: os.loadavg(),
     },
     systemUnderTest: { command: options.dikastesCommand ?? 'dikastes (alpsim, packages/dikastes)', ours: !options.dikastesCommand },

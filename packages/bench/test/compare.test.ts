@@ -12,7 +12,7 @@ function result(p50: number, throughput: number, inProcessP50?: number): BenchRe
     profile: { name: 'x', description: '', file: 'x.yaml', path: 'direct', seed: 1, compat: '3.28', traffic: {} },
     startedAt: new Date(0).toISOString(),
     durationMs: 1,
-    host: { node: 'v20', platform: 'linux', cpus: 2, cpuModel: 'cpu', totalMemoryBytes: 1, loadAverage: [0, 0, 0] },
+    host: { node: 'v20', platform: 'linux', cpus: 2, cpuModel: 'cpu', totalMemoryBytes: 1, loadAverageAtStart: [0, 0, 0], loadAverage: [0, 0, 0] },
     systemUnderTest: { command: 'dikastes', ours: true },
     stores: [
       {

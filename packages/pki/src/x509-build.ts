@@ -65,9 +65,16 @@ export interface CertificateTemplate {
   altNamesCritical: boolean;
 }
 
-/** 128 random bits, encoded as a positive DER INTEGER (a leading 00 when the top bit is set). */
+/**
+ * 128 random bits (Istio: rand.Int below 2^128) as the content of a DER INTEGER: minimal length
+ * (no redundant leading zero byte — BoringSSL and Go reject those) and positive (a 00 byte is
+ * prepended when the top bit is set).
+ */
 export function randomSerialHex(): string {
-  const hex = crypto.randomBytes(16).toString('hex');
+  let value = 0n;
+  while (value === 0n) value = BigInt(`0x${crypto.randomBytes(16).toString('hex')}`);
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
   return parseInt(hex[0], 16) >= 8 ? `00${hex}` : hex;
 }
 

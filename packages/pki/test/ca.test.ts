@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import t from 'tap';
+import { randomSerialHex } from '../src/x509-build';
 import { ISTIO_DEFAULTS, PkiInputError, createCertificateAuthority, inspectCertificate, loadCertificateAuthority, parseSpiffeId } from '../src/index';
 
 const der = (pem: string) => Buffer.from(new crypto.X509Certificate(pem).raw);
@@ -110,4 +111,16 @@ t.test('issueWorkloadAsync generates keys off the event loop', async (t) => {
   for (const s of svids) t.equal(new crypto.X509Certificate(s.certChainPem).publicKey.asymmetricKeyDetails?.modulusLength, 2048);
   await t.rejects(ca.issueWorkloadAsync({ namespace: 'bad ns', serviceAccount: 'x' }), /invalid namespace/);
   t.throws(() => ca.issueWorkload({ namespace: 'ns', serviceAccount: 'x', keyType: 'dsa' as never }), /key type must be "rsa" or "ec"/);
+});
+
+t.test('serial numbers are minimal positive DER integers', async (t) => {
+  const bad: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const hex = randomSerialHex();
+    const first = parseInt(hex.slice(0, 2), 16);
+    const second = hex.length > 2 ? parseInt(hex.slice(2, 4), 16) : 0;
+    const nonMinimal = first === 0 && second < 0x80;
+    if (hex.length % 2 === 1 || nonMinimal || first >= 0x80 || hex.replace(/^00/, '').length > 32) bad.push(hex);
+  }
+  t.same(bad, [], '2000 serials: even hex length, minimal, positive, at most 128 bits');
 });

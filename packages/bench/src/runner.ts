@@ -32,16 +32,26 @@ function makeRunDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'alpb-'));
 }
 
+/** A run that cannot go on because of the environment or the SUT: printed without a stack, exit 1. */
+function runFailure(message: string): Error {
+  return Object.assign(new Error(message), { userError: true, exitCode: 1 });
+}
+
+function tailOf(proc: ManagedProcess): string {
+  const tail = proc.logTail();
+  return tail ? `; its last output:\n${tail}` : '';
+}
+
 async function waitUntilReady(client: CheckClient, proc: ManagedProcess, what: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (proc.hasExited) throw new Error(`${what} ${proc.describeExit()} before becoming ready:\n${proc.logTail()}`);
+    if (proc.hasExited) throw runFailure(`${what} ${proc.describeExit()} before becoming ready${tailOf(proc)}`);
     try {
       if (await client.readiness(1000)) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${proc.logTail()}`);
+    if (Date.now() > deadline) throw runFailure(`${what} not ready after ${timeoutMs} ms${tailOf(proc)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -50,12 +50,19 @@ export interface ManagedProcessOptions {
  */
 export class ManagedProcess {
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private spawnError: string | undefined;
   private readonly exited: Promise<void>;
 
   private constructor(readonly child: ChildProcess, readonly options: ManagedProcessOptions) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
+        this.exitInfo ??= { code, signal };
+        resolve();
+      });
+      // e.g. ENOENT for a --dikastes command that does not exist
+      child.once('error', (error) => {
+        this.spawnError = error.message;
+        this.exitInfo ??= { code: null, signal: null };
         resolve();
       });
     });
@@ -83,6 +90,7 @@ export class ManagedProcess {
 
   describeExit(): string {
     if (!this.exitInfo) return 'still running';
+    if (this.spawnError) return `could not be started (${this.spawnError})`;
     return this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exited with status ${this.exitInfo.code}`;
   }
 

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { readIstioLayout } from '@alpsim/pki';
 import { AUTHZ_API_VERSIONS, type AuthzApiVersion } from '@alpsim/proto';
 import { request as httpRequest } from 'undici';
+import { LdsConfigError } from './lds';
 import { startSidecar, type Sidecar, type SidecarOptions } from './sidecar';
 
 export interface ProxyCommandOptions {
@@ -20,6 +21,7 @@ export interface ProxyCommandOptions {
   failureModeAllow?: boolean;
   clientCertPolicy: string;
   compat: string;
+  refreshMs?: string;
 }
 
 function inputError(message: string): Error {
@@ -111,16 +113,38 @@ export function registerProxyCommands(program: Command): void {
     .option('--failure-mode-allow', 'let requests through when the ext_authz call fails')
     .option('--client-cert-policy <policy>', 'svid (X.509-SVID rules) | envoy (chain check only)', 'svid')
     .option('--compat <era>', '2018 | modern', '2018')
+    .option('--refresh-ms <ms>', 'with a Pilot URL: poll LDS every <ms> and apply changes (bad responses keep the running config)')
     .action(async (o: ProxyCommandOptions) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      const sidecar: Sidecar = await startSidecar(await proxyOptionsFromArgs(o, out));
-      for (const l of sidecar.listeners) {
-        out(`listener ${l.name} (${l.kind}${l.tls ? ', mTLS' : ''}) on ${l.address.host}:${l.address.port} filters [${l.filters.join(', ')}]`);
+      let refreshMs: number | undefined;
+      if (o.refreshMs !== undefined) {
+        refreshMs = Number(o.refreshMs);
+        if (!/^https?:\/\//.test(o.lds)) throw inputError('--refresh-ms: only with --lds <Pilot URL>');
+        if (!Number.isFinite(refreshMs) || refreshMs < 10) throw inputError(`--refresh-ms: expected a number of milliseconds >= 10 (got ${JSON.stringify(o.refreshMs)})`);
       }
+      const options = await proxyOptionsFromArgs(o, out);
+      const sidecar: Sidecar = await startSidecar(options);
+      const printListeners = () => {
+        for (const l of sidecar.listeners) {
+          out(`listener ${l.name} (${l.kind}${l.tls ? ', mTLS' : ''}) on ${l.address.host}:${l.address.port} filters [${l.filters.join(', ')}]`);
+        }
+      };
+      printListeners();
+      let lastBody = options.lds;
+      const timer = refreshMs === undefined ? undefined : setInterval(() => {
+        // Rejections are logged by the sidecar; a poll that fails to connect just waits for the next one.
+        void readLds(o.lds).then(async (body) => {
+          if (body === lastBody) return;
+          lastBody = body;
+          const { added, modified, removed } = await sidecar.updateLds(body, o.lds);
+          if (added.length + modified.length + removed.length > 0) printListeners();
+        }).catch((err: Error) => { if (!(err instanceof LdsConfigError)) out(`LDS poll failed: ${err.message}`); });
+      }, refreshMs);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      if (timer) clearInterval(timer);
       await sidecar.close();
       out(`counters ${JSON.stringify(sidecar.counters.snapshot())}`);
     });

@@ -51,6 +51,43 @@ t.test('alpsim proxy serves an LDS file until SIGTERM', { skip: !fs.existsSync(A
   t.match(proc.out(), /counters \{.*"ext_authz\.denied":1/);
 });
 
+t.test('alpsim proxy --lds <Pilot URL> --refresh-ms: polls, rejects a bad body, applies a good one', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
+  const http = await import('node:http');
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
+  const app = await startEchoApp();
+  const ca = createCertificateAuthority({ keyType: 'ec' });
+  writeIstioLayout(path.join(dir, 'certs'), ca.issueWorkload({ namespace: 'shop', serviceAccount: 'backend' }));
+  let body = JSON.stringify(ldsWith(httpListener('10.3.0.2', 8080, false)));
+  const pilot = http.createServer((_req, res) => res.end(body));
+  await new Promise<void>((resolve) => pilot.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(pilot.address() as import('node:net').AddressInfo).port}/v1/listeners/istio-proxy/sidecar~10.3.0.2~backend.shop~shop.svc.cluster.local`;
+  const proc = run(['proxy', '--lds', url, '--refresh-ms', '50', '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.3', '--certs', path.join(dir, 'certs'),
+    '--cluster', `calico.dikastes=${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--listen-port', '8080=0']);
+  t.teardown(async () => { proc.child.kill('SIGKILL'); pilot.close(); await authz.close(); await app.close(); });
+  const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+    const deadline = Date.now() + 15000;
+    while (!(await ok())) {
+      if (Date.now() > deadline || proc.child.exitCode !== null) throw new Error(`timed out waiting for ${what}:\n${proc.out()}${proc.err()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  await until('start', () => /listener http_10\.3\.0\.2_8080/.test(proc.out()));
+  const port = Number(/on 127\.0\.30\.3:(\d+)/.exec(proc.out())![1]);
+  const client = ca.issueWorkload({ namespace: 'shop', serviceAccount: 'frontend' });
+  const get = () => mtlsRequest({ to: { loopbackAddress: '127.0.30.3', listenPort: port }, certs: client, path: '/' });
+  t.equal((await get()).status, 200);
+  body = 'could not parse request JSON\n';
+  await until('the bad body to be rejected', () => /LDS update rejected, previous listeners keep serving/.test(proc.out()));
+  t.equal((await get()).status, 200, 'last good config still serving');
+  body = JSON.stringify(ldsWith(httpListener('10.3.0.2', 8080, true)));
+  await until('the new listener', () => /filters \[envoy\.ext_authz, mixer, cors, router\]/.test(proc.out()));
+  t.equal((await get()).status, 403, 'same port, new filter chain');
+  proc.child.kill('SIGTERM');
+  t.equal(await proc.exited, 0);
+});
+
 t.test('alpsim proxy input errors: message, no stack, exit 2', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
   const dir = tempDir();
   const bad = path.join(dir, 'lds.json');

@@ -110,7 +110,10 @@ interface FastPath {
   srcIsV4: boolean;
   srcV4: number;
   dstPort: number;
+  srcPort: number;
   protoCode: number;
+  /** The rule key index may be used (the source has an identity, so SA-keyed rules need their key). */
+  indexed: boolean;
   srcSetIn: Int32Array;
   generation: number;
 }
@@ -132,7 +135,7 @@ function evaluateRules(
   if (filtered && !ctx.hasDestination) return PolicyResult.NoMatch;
   for (let i = 0; i < rules.length; i++) {
     if (filtered) {
-      i = filter.next(i, fast.srcIsV4, fast.srcV4, fast.dstPort, fast.protoCode, fast.srcSetIn, fast.generation);
+      i = filter.next(i, fast.srcIsV4, fast.srcV4, fast.dstPort, fast.srcPort, fast.protoCode, fast.srcSetIn, fast.generation);
       if (i < 0) break;
     }
     const rule = rules[i];
@@ -165,6 +168,52 @@ function evaluateRules(
       default:
         step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
         throw new CheckCrash(`rule ${rule.index} matched with unknown action ${JSON.stringify(rule.rawAction)}`);
+    }
+  }
+  return PolicyResult.NoMatch;
+}
+
+/** Result of matching one rule that may decide (shared by both walks). */
+function decide(rule: CompiledRule, r: number): PolicyResult | -1 {
+  if (r === INVALID_PATH) {
+    decidingRule = rule;
+    return PolicyResult.Invalid;
+  }
+  if (r !== MATCH) return -1;
+  switch (rule.action) {
+    case 'log':
+      return -1;
+    case 'allow':
+      decidingRule = rule;
+      return PolicyResult.Allow;
+    case 'deny':
+      decidingRule = rule;
+      return PolicyResult.Deny;
+    case 'pass':
+      decidingRule = rule;
+      return PolicyResult.Pass;
+    default:
+      throw new CheckCrash(`rule ${rule.index} matched with unknown action ${JSON.stringify(rule.rawAction)}`);
+  }
+}
+
+/** The indexed walk: only this request's candidate rules, in order, through pre-filter and matcher. */
+function evaluateCandidates(policy: CompiledPolicy, ctx: RequestContext, env: MatchEnv, fast: FastPath): PolicyResult {
+  decidingRule = undefined;
+  if (!ctx.hasDestination) return PolicyResult.NoMatch;
+  const bits = policy.candidates.bits(fast.generation);
+  const rules = policy.inboundRules;
+  const filter = policy.filter;
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w];
+    while (word !== 0) {
+      const low = word & -word;
+      const i = (w << 5) + 31 - Math.clz32(low);
+      word ^= low;
+      if (!filter.passes(i, fast.srcIsV4, fast.srcV4, fast.dstPort, fast.srcPort, fast.protoCode, fast.srcSetIn, fast.generation)) continue;
+      const rule = rules[i];
+      const result = decide(rule, matchRule(rule, ctx, env));
+      if (result !== -1) return result;
     }
   }
   return PolicyResult.NoMatch;
@@ -211,11 +260,14 @@ class Evaluation {
           srcIsV4: ip !== undefined && ip.v4,
           srcV4: ip !== undefined && ip.v4 ? ip.n : 0,
           dstPort: this.ctx.destination.port,
+          srcPort: Math.min(src.port, 0xffff),
           protoCode: protocolCode(this.ctx.protocol),
-          srcSetIn: this.store.sourceMembership(src),
+          indexed: src.identity === 'spiffe',
+          srcSetIn: this.store.sourceMembership(src, this.ctx.method),
           generation: this.ctx.generation,
         };
       }
+      if (this.fast.indexed) return evaluateCandidates(policy, this.ctx, this.env, this.fast);
       return evaluateRules(policy.inboundRules, this.ctx, this.env, step, policy.filter, this.fast);
     }
     return evaluateRules(policy.inboundRules, this.ctx, this.env, step);

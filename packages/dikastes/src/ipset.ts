@@ -10,6 +10,7 @@
 // every rule's NET-set clause is then a field compare, whatever the number of sets.
 import { IPSetType } from '@alpsim/proto';
 import { parseCIDR, type ParsedCIDR } from './ip';
+import type { RuleRef } from './keyindex';
 import type { PeerContext } from './request';
 
 const V4_KEY_BASE = 4294967296; // len * 2^32 + masked value stays an exact double
@@ -55,10 +56,9 @@ export class NetIndex {
   }
 
   /**
-   * Mark every NET set that contains the peer's address, for this request; with `slotTable`, also
-   * stamp the generation at each marked set's slot index.
+   * Mark every NET set that contains the peer's address, for this request, and report each to `onSet`.
    */
-  mark(peer: PeerContext, slotTable?: Int32Array): void {
+  mark(peer: PeerContext, onSet?: (set: CompiledIpSet) => void): void {
     peer.netIndex = this;
     const ip = peer.ip();
     if (!ip) return;
@@ -68,13 +68,13 @@ export class NetIndex {
       const lens = this.v4Lens;
       for (let i = 0; i < lens.length; i++) {
         const hit = this.v4.get(v4Key(lens[i], ip.n));
-        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, slotTable);
+        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, onSet);
       }
     } else {
       const lens = this.v6Lens;
       for (let i = 0; i < lens.length; i++) {
         const hit = this.v6.get(peer.v6Key(lens[i]));
-        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, slotTable);
+        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, onSet);
       }
     }
   }
@@ -147,10 +147,10 @@ export class CompiledIpSet {
   /** Slot index of this set in its store (-1 until stored). */
   slotIndex = -1;
 
-  markNet(side: 0 | 1, gen: number, slotTable?: Int32Array): void {
+  markNet(side: 0 | 1, gen: number, onSet?: (set: CompiledIpSet) => void): void {
     if (side === 0) this.netGen0 = gen;
     else this.netGen1 = gen;
-    if (slotTable !== undefined && this.slotIndex >= 0 && this.slotIndex < slotTable.length) slotTable[this.slotIndex] = gen;
+    if (onSet !== undefined) onSet(this);
   }
 
   /** The NET prefix index this set belongs to. */
@@ -188,4 +188,6 @@ export interface IpSetSlot {
   /** Dense number of the slot in its store (index into per-request membership tables). */
   readonly index: number;
   set: CompiledIpSet | undefined;
+  /** Rules filed under this set as their key clause (see keyindex.ts). */
+  readonly refs: Set<RuleRef>;
 }

@@ -11,6 +11,7 @@ const F_SRC_NET = 1;
 const F_DST_PORT = 2;
 const F_PROTO = 4;
 const F_SRC_SET = 8;
+const F_SRC_PORT = 16;
 /** Slot-table entry that is stamped with every request's generation ("always a member"). */
 export const ALWAYS_SLOT = 0;
 
@@ -53,6 +54,11 @@ export class RuleFilter {
           this.data[o + 5] = code;
         }
       }
+      const sports = rule.src.ports;
+      if (sports !== null && sports.length === 2 && rule.src.namedPortSets === null && sports[0] >= 0 && sports[1] >= 0 && sports[0] <= 0xffff && sports[1] <= 0xffff) {
+        flags |= F_SRC_PORT;
+        this.data[o + 7] = sports[0] | (sports[1] << 16);
+      }
       const sets = rule.src.ipSets;
       if (sets !== null) {
         flags |= F_SRC_SET;
@@ -69,8 +75,34 @@ export class RuleFilter {
         this.data[o + 4] = 0x7fffffff;
       }
       if ((flags & F_SRC_SET) === 0) this.data[o + 6] = ALWAYS_SLOT;
+      if ((flags & F_SRC_PORT) === 0) this.data[o + 7] = 0xffff << 16;
     });
     this.hasPathRules = hasPaths;
+  }
+
+  /**
+   * Whether rule `i` passes the pre-check (all inputs as for next(); `srcPort` clamped to 0..65535).
+   */
+  passes(
+    i: number,
+    srcIsV4: boolean,
+    srcV4: number,
+    dstPort: number,
+    srcPort: number,
+    protoCode: number,
+    srcSetIn: Int32Array,
+    generation: number,
+  ): boolean {
+    const a = this.data;
+    const o = i << 3;
+    const f = a[o];
+    if (f === 0) return true;
+    if ((f & F_SRC_NET) !== 0 && (!srcIsV4 || (srcV4 & a[o + 2]) !== a[o + 1])) return false;
+    if ((f & F_DST_PORT) !== 0 && (dstPort < a[o + 3] || dstPort > a[o + 4])) return false;
+    if ((f & F_SRC_PORT) !== 0 && (srcPort < (a[o + 7] & 0xffff) || srcPort > a[o + 7] >>> 16)) return false;
+    if ((f & F_PROTO) !== 0 && a[o + 5] !== protoCode) return false;
+    if ((f & F_SRC_SET) !== 0 && srcSetIn[a[o + 6]] !== generation) return false;
+    return true;
   }
 
   /**
@@ -82,6 +114,7 @@ export class RuleFilter {
     srcIsV4: boolean,
     srcV4: number,
     dstPort: number,
+    srcPort: number,
     protoCode: number,
     srcSetIn: Int32Array,
     generation: number,
@@ -96,6 +129,7 @@ export class RuleFilter {
         const bad =
           ((srcV4 & a[o + 2]) ^ a[o + 1]) |
           (((dstPort - a[o + 3]) | (a[o + 4] - dstPort)) >> 31) |
+          (((srcPort - (a[o + 7] & 0xffff)) | ((a[o + 7] >>> 16) - srcPort)) >> 31) |
           (proto * (proto ^ protoCode)) |
           (srcSetIn[a[o + 6]] ^ generation);
         if (bad === 0) return i;
@@ -108,6 +142,7 @@ export class RuleFilter {
       if (f !== 0) {
         if ((f & F_SRC_NET) !== 0 && (!srcIsV4 || (srcV4 & a[o + 2]) !== a[o + 1])) continue;
         if ((f & F_DST_PORT) !== 0 && (dstPort < a[o + 3] || dstPort > a[o + 4])) continue;
+        if ((f & F_SRC_PORT) !== 0 && (srcPort < (a[o + 7] & 0xffff) || srcPort > a[o + 7] >>> 16)) continue;
         if ((f & F_PROTO) !== 0 && a[o + 5] !== protoCode) continue;
         if ((f & F_SRC_SET) !== 0 && srcSetIn[a[o + 6]] !== generation) continue;
       }

@@ -15,6 +15,7 @@ import type {
 import type { Compat } from './compat';
 import { IPSetType as SetType } from '@alpsim/proto';
 import { CompiledIpSet, NetIndex, ipSetTypeOf, type IpSetSlot } from './ipset';
+import { PolicyCandidates, RuleKeyIndex, mark, type Registration } from './keyindex';
 import { ALWAYS_SLOT, RuleFilter } from './prefilter';
 import type { PeerContext } from './request';
 import type { LabelSource } from './request';
@@ -30,6 +31,8 @@ export interface CompiledPolicy {
   readonly namespace: string;
   readonly inboundRules: readonly CompiledRule[];
   readonly filter: RuleFilter;
+  readonly candidates: PolicyCandidates;
+  readonly registration: Registration;
 }
 
 export interface CompiledProfile {
@@ -117,10 +120,18 @@ export class PolicyStore implements LabelSource {
   /** Per-request source membership by slot index (generation stamps). */
   private sourceSlotTable = new Int32Array(64);
   private readonly netIndex = new NetIndex();
+  private readonly keyIndex = new RuleKeyIndex();
+  private markGeneration = 0;
+  private readonly onSourceSet = (set: CompiledIpSet): void => {
+    const index = set.slotIndex;
+    if (index <= 0) return;
+    this.sourceSlotTable[index] = this.markGeneration;
+    mark(this.slotList[index - 1].refs, this.markGeneration);
+  };
   private readonly resolveSlot = (id: string): IpSetSlot => {
     let slot = this.ipSetSlots.get(id);
     if (!slot) {
-      slot = { id, index: this.slotList.length + 1, set: undefined }; // 0 is ALWAYS_SLOT
+      slot = { id, index: this.slotList.length + 1, set: undefined, refs: new Set() }; // 0 is ALWAYS_SLOT
       this.ipSetSlots.set(id, slot);
       this.slotList.push(slot);
       if (this.sourceSlotTable.length <= slot.index) {
@@ -249,13 +260,20 @@ export class PolicyStore implements LabelSource {
         const name = u.id.name ?? '';
         const namespace = (u.policy && u.policy.namespace) || '';
         const inboundRules = this.compileRules(u.policy, namespace);
-        this.policies.set(policyKey(tier, name), { tier, name, namespace, inboundRules, filter: new RuleFilter(inboundRules) });
+        const key = policyKey(tier, name);
+        const old = this.policies.get(key);
+        if (old) this.keyIndex.unregister(old.registration);
+        const { candidates, registration } = this.keyIndex.register(inboundRules, (slot) => slot.refs);
+        this.policies.set(key, { tier, name, namespace, inboundRules, filter: new RuleFilter(inboundRules), candidates, registration });
         return undefined;
       }
       case 'activePolicyRemove': {
         const u = m.activePolicyRemove!;
         if (!u.id) return 'missing id (the real one crashes); ignored';
-        this.policies.delete(policyKey(u.id.tier ?? '', u.id.name ?? ''));
+        const key = policyKey(u.id.tier ?? '', u.id.name ?? '');
+        const old = this.policies.get(key);
+        if (old) this.keyIndex.unregister(old.registration);
+        this.policies.delete(key);
         return undefined;
       }
       case 'workloadEndpointUpdate': {
@@ -322,14 +340,20 @@ export class PolicyStore implements LabelSource {
    * Source-address membership of every referenced IP set for this request, by slot index
    * (entries equal to the request generation are members). Computed once per Check.
    */
-  sourceMembership(source: PeerContext): Int32Array {
+  sourceMembership(source: PeerContext, method: string): Int32Array {
     const table = this.sourceSlotTable;
     const gen = source.generation;
+    this.markGeneration = gen;
     table[ALWAYS_SLOT] = gen;
-    this.netIndex.mark(source, table);
+    this.netIndex.mark(source, this.onSourceSet);
     for (const slot of this.literalSlots) {
-      if (slot.set !== undefined && slot.set.containsPeer(source)) table[slot.index] = gen;
+      if (slot.set !== undefined && slot.set.containsPeer(source)) {
+        table[slot.index] = gen;
+        mark(slot.refs, gen);
+      }
     }
+    // Rules keyed by SA name, method or source net (see keyindex.ts).
+    this.keyIndex.collect(source, method, gen);
     return table;
   }
 

@@ -34,7 +34,7 @@ export function renderHtml(result: BenchResult): string {
   if (result.floor) percentileSeries.push(...curveSeries('no-op floor (all slices)', result.floor.curve, '#555', true));
   if (percentileSeries.length) {
     plots.push(linePlot(percentileSeries, {
-      title: 'Check latency by percentile (over the Unix socket)', xLabel: 'percentile', yLabel: 'latency (ms)',
+      title: result.profile.path === 'full' ? 'Request latency by percentile (HTTPS through the mTLS sidecar)' : 'Check latency by percentile (over the Unix socket)', xLabel: 'percentile', yLabel: 'latency (ms)',
       xLog: true, yLog: true, xTicks: NINES_TICKS,
     }));
   }
@@ -95,7 +95,9 @@ ${plots.map((p) => `<figure>${p}</figure>`).join('\n')}
 ${churn.length ? '<p>Churn: propagation is the time from the feeder writing a policy update to the first probe Check whose verdict reflects it (reply time, so it includes one Check round trip).</p>' : ''}
 <h2>Summary</h2>
 <pre>${esc(formatSummary(result))}</pre>
-<p>Floor: a no-op grpc-js ext_authz server in a child process on the same kind of Unix socket, driven by the same client in the same run.
+<p>${result.profile.path === 'full'
+    ? 'Floor: the same mTLS sidecar hop (child process with the app) without the ext_authz filter, same client, same traffic, same run.'
+    : 'Floor: a no-op grpc-js ext_authz server in a child process on the same kind of Unix socket, driven by the same client with the same requests, measured right after each store.'}
 Latencies are HDR-histogram percentiles; CPU and RSS come from /proc for the server's process tree; GC pauses from a preloaded perf_hooks observer (Node servers only).</p>
 </body></html>
 `;

@@ -45,9 +45,9 @@ function niceLinearTicks(min: number, max: number): [number, string][] {
 }
 
 export function linePlot(series: PlotSeries[], o: PlotOptions): string {
-  const width = o.width ?? 720;
+  const width = o.width ?? 860;
   const height = o.height ?? 380;
-  const m = { left: 70, right: 180, top: 36, bottom: 50 };
+  const m = { left: 70, right: 260, top: 36, bottom: 50 };
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!o.yLog || y > 0) && (!o.xLog || x > 0));
   if (all.length === 0) return `<p>${esc(o.title)}: no data</p>`;
   let [xMin, xMax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];

@@ -75,15 +75,19 @@ export class BoundListener {
     const { spec, certs } = this.opts;
     if (spec.ssl) {
       if (!certs) throw Object.assign(new Error(`listener ${spec.name} has an ssl_context but no certs were given (options.certs)`), { userError: true });
-      this.server = tls.createServer({
-        cert: certs.certChainPem,
-        key: certs.keyPem,
-        ca: certs.rootCertPem,
-        requestCert: true,
-        // Verified below so that each rejection is logged with its precise reason.
-        rejectUnauthorized: false,
-        ALPNProtocols: spec.kind === 'http' ? (spec.ssl.alpnProtocols ?? ['h2', 'http/1.1']) : spec.ssl.alpnProtocols,
-      });
+      try {
+        this.server = tls.createServer({
+          cert: certs.certChainPem,
+          key: certs.keyPem,
+          ca: certs.rootCertPem,
+          requestCert: true,
+          // Verified below so that each rejection is logged with its precise reason.
+          rejectUnauthorized: false,
+          ALPNProtocols: spec.kind === 'http' ? (spec.ssl.alpnProtocols ?? ['h2', 'http/1.1']) : spec.ssl.alpnProtocols,
+        });
+      } catch (err) {
+        throw Object.assign(new Error(`listener ${spec.name}: cannot use options.certs (${(err as Error).message})`), { userError: true });
+      }
       this.server.on('secureConnection', (socket: tls.TLSSocket) => {
         try {
           this.onSecureConnection(socket);
@@ -109,8 +113,10 @@ export class BoundListener {
       socket.on('error', () => { /* resets are reported by the chain/TLS handlers */ });
     });
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.bindPort, this.opts.bindHost, () => { this.server.off('error', reject); resolve(); });
+      const fail = (err: NodeJS.ErrnoException) => reject(Object.assign(
+        new Error(`listener ${spec.name}: cannot listen on ${this.opts.bindHost}:${this.opts.bindPort} (${err.code ?? err.message})`), { userError: true }));
+      this.server.once('error', fail);
+      this.server.listen(this.opts.bindPort, this.opts.bindHost, () => { this.server.off('error', fail); resolve(); });
     });
     this.started = true;
     this.serverClosed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));

@@ -132,7 +132,13 @@ class EnvoyLikeSidecar implements Sidecar {
     this.clusters = new ClusterTable(options.clusters);
     this.compat = options.compat ?? '2018';
     this.peerIp = peerIpResolver(options.peerIps);
-    this.spiffeId = principalOf(options.certs ? certificateFromPem(options.certs.certChainPem) : undefined);
+    let localCert;
+    try {
+      localCert = options.certs ? certificateFromPem(options.certs.certChainPem) : undefined;
+    } catch (err) {
+      throw configError(`certs.certChainPem: not a PEM certificate (${(err as Error).message})`);
+    }
+    this.spiffeId = principalOf(localCert);
   }
 
   get workloadIp(): string { return this.options.workloadIp; }

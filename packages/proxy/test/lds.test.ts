@@ -65,6 +65,17 @@ t.test('startSidecar refuses bad config before binding anything', async (t) => {
     { userError: true, message: /listener http_10\.0\.0\.1_80 has an ssl_context but no certs were given/ });
   await t.rejects(startSidecar({ lds: ldsWith(httpListener('10.0.0.1', 80, true)), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', clusters: { 'calico.dikastes': 'tcp://127.0.0.1:9' } }),
     { userError: true, message: /ext_authz cluster "calico.dikastes" is not a Unix socket \(127\.0\.0\.1:9\)/ });
+  const ca = createCertificateAuthority({ keyType: 'ec' });
+  const one = ca.issueWorkload({ namespace: 'a', serviceAccount: 'one' });
+  const two = ca.issueWorkload({ namespace: 'a', serviceAccount: 'two' });
+  await t.rejects(startSidecar({ lds: ldsWith(), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', certs: { ...one, certChainPem: 'garbage' } }),
+    { userError: true, message: /certs\.certChainPem: not a PEM certificate/ });
+  await t.rejects(startSidecar({ lds: ldsWith(httpListener('10.0.0.1', 80, false)), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', certs: { ...one, keyPem: two.keyPem } }),
+    { userError: true, message: /listener http_10\.0\.0\.1_80: cannot use options\.certs \(.*key values mismatch/ });
+  const first = await startSidecar({ lds: ldsWith(httpListener('10.0.0.1', 80, false)), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', certs: one });
+  t.teardown(() => first.close());
+  await t.rejects(startSidecar({ lds: ldsWith(httpListener('10.0.0.1', 80, false)), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', certs: one, listenPorts: { 80: first.listener(80)!.address.port } }),
+    { userError: true, message: /listener http_10\.0\.0\.1_80: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/ });
   await t.rejects(startSidecar({ lds: ldsWith(), workloadIp: '10.0.0.1', loopbackAddress: '127.0.0.1', clusters: { 'in.80': 'somewhere' } }),
     { userError: true, message: /clusters\.in\.80: expected/ });
 });

@@ -1,7 +1,6 @@
 import * as net from 'node:net';
 import { sortKeysDeep, compareGoStrings } from './go-json';
 import {
-  DNS_DOMAIN,
   type PilotService,
   type PilotServicePort,
   type PilotWorkload,
@@ -285,4 +284,3 @@ export function buildRegistration(serviceKey: string, instances: readonly Servic
   return { hosts };
 }
 
-export { DNS_DOMAIN };

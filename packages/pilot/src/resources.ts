@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { type LoadedResource, computeDataplane, expandPods } from '@alpsim/calico';
-import { pilotServiceFromManifest } from './adapters';
+import { pilotServiceFromManifest, pilotWorkloadFromInfo } from './adapters';
 import { PilotInputError, type PilotService, type PilotWorkload } from './pilot-model';
 
 /** Pods annotated `sidecar.istio.io/inject: "false"` get no sidecar (no xDS node), as with Istio's injector. */
@@ -22,15 +22,7 @@ export function pilotConfigFromResources(resources: LoadedResource[]): { workloa
     if (pod.hostNetwork) continue;
     const info = state.endpoints.get(`${pod.namespace}/${pod.name}`);
     if (!info || info.ips.length === 0) continue;
-    workloads.push({
-      namespace: pod.namespace,
-      name: pod.name,
-      ip: info.ips[0],
-      serviceAccount: pod.serviceAccount || 'default',
-      labels: { ...pod.labels },
-      ports: pod.ports.map((p) => ({ port: p.port, name: p.name, protocol: p.protocol })),
-      sidecar: pod.annotations[SIDECAR_INJECT_ANNOTATION] !== 'false',
-    });
+    workloads.push(pilotWorkloadFromInfo(info, { sidecar: pod.annotations[SIDECAR_INJECT_ANNOTATION] !== 'false' }));
   }
   const services = resources
     .filter((r) => r.kind === 'Service')

@@ -23,6 +23,7 @@ interface RunCommandOptions {
   dikastes?: string;
   webhook?: string;
   keyType?: 'rsa' | 'ec';
+  authzTimeout?: string;
   concurrency?: string;
   progress: boolean;
   color?: boolean;
@@ -92,6 +93,10 @@ export async function runCommand(paths: string[], opts: RunCommandOptions): Prom
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
     throw new ScenarioError(`--concurrency: expected a positive integer, got ${opts.concurrency}`);
   }
+  const authzTimeoutMs = opts.authzTimeout !== undefined ? Number(opts.authzTimeout) : undefined;
+  if (authzTimeoutMs !== undefined && (!Number.isInteger(authzTimeoutMs) || authzTimeoutMs < 1)) {
+    throw new ScenarioError(`--authz-timeout: expected a positive integer (milliseconds), got ${opts.authzTimeout}`);
+  }
   const factory: FullTransportFactory | undefined = opts.mode === 'full' ? createFullTransport : undefined;
   const results: ScenarioResult[] = [];
   try {
@@ -104,6 +109,7 @@ export async function runCommand(paths: string[], opts: RunCommandOptions): Prom
             dikastesCommand: opts.dikastes,
             webhookCommand: opts.webhook,
             keyType: opts.keyType,
+            authzTimeoutMs,
             explain: opts.explain === true,
             concurrency,
             onRequestDone: () => progress.tick(),
@@ -137,6 +143,7 @@ export function registerScenarioCommands(program: Command): void {
     .option('--dikastes <command>', 'run this command as Dikastes (gets `server -l <sock> -d socket`, cwd = the Felix socket folder)')
     .option('--webhook <command>', 'run this command as the pilot-webhook (gets `<socket path>`)')
     .addOption(new Option('--key-type <type>', 'key type of the CA and SVIDs in full mode (rsa = Istio 0.7\'s RSA-2048, slower)').choices(['ec', 'rsa']).default('ec'))
+    .option('--authz-timeout <ms>', 'ext_authz gRPC timeout of the proxies (and of direct-mode Checks); default 200 as in Envoy')
     .option('--concurrency <n>', 'requests in flight at once (default 32 direct, 8 full)')
     .option('--no-progress', 'never show a progress bar')
     .option('--no-color', 'plain output')

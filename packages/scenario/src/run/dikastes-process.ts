@@ -83,6 +83,10 @@ export class DikastesProcess {
     return outcome.kind === 'reply' && outcome.code !== 14;
   }
 
+  output(): string {
+    return this.proc?.output() ?? '';
+  }
+
   async stop(): Promise<void> {
     await this.proc?.stop();
     this.status = 'stopped';

@@ -4,13 +4,13 @@ import { createCertificateAuthority, type WorkloadSvid } from '@alpsim/pki';
 import { plaintextRequest, startSidecar, type Sidecar } from '@alpsim/proxy';
 import type { CheckRequest } from '@alpsim/proto';
 import { allocateLoopbacks } from '../addresses';
-import { authzApiFor, ENVOY_AUTHZ_TIMEOUT_MS } from '../authz';
+import { authzApiFor } from '../authz';
 import { HarnessError } from '../errors';
 import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
 import { sleep, splitCommand, waitFor } from '../supervisor';
 import { callWebhook, inboundLds, serviceNode } from './pilot-side';
 import type { FullModeContext } from './scenario-run';
-import type { Delivery, Transport } from './transport';
+import { PLAINTEXT_REJECTED, type Delivery, type Transport } from './transport';
 import { startUpstreamApp, type UpstreamApp } from './upstream';
 
 /** Path of our `pilot-webhook` bin shim (packages/pilot/bin/pilot-webhook.js). */
@@ -39,6 +39,7 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
   const plan = allocateLoopbacks([...workloads.map((w) => w.ip), ...externalIps]);
   const apps: UpstreamApp[] = [];
   const sidecars = new Map<string, Sidecar>();
+
   const close = async () => {
     await Promise.all([...sidecars.values()].map((s) => s.close().catch(() => undefined)));
     await Promise.all(apps.map((a) => a.close()));
@@ -106,8 +107,11 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
         certs: { certChainPem: svid.certChainPem, keyPem: svid.keyPem, rootCertPem: svid.rootCertPem },
         clusters,
         authzApiVersion: authzApiFor(scenario.compat),
-        authzTimeoutMs: ENVOY_AUTHZ_TIMEOUT_MS,
+        authzTimeoutMs: ctx.authzTimeoutMs,
         compat: proxyCompat,
+        logger: (line: string) => {
+          log(`proxy ${w.key}: ${line}`);
+        },
       });
       sidecars.set(w.key, sidecar);
       const withAuthz = sidecar.listeners.filter((l) => l.extAuthz).length;
@@ -117,6 +121,10 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
     await close();
     throw error instanceof HarnessError ? error : new HarnessError(`starting proxies: ${(error as Error).message}`);
   }
+
+  // Envoy holds its ext_authz connection open; ours is opened lazily, so open each one now rather
+  // than inside the first request's 200 ms budget.
+  await warmUp(sidecars, resolved, plan.toLoopback);
 
   return {
     async send(request: ResolvedRequest, _check: CheckRequest): Promise<Delivery> {
@@ -147,13 +155,8 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
       const d = dikastes.get(target.key)!;
       if (result.status === 200) return { got: 'allow', detail: 'HTTP 200' };
       if (result.status === 0) {
-        return {
-          got: 'deny',
-          detail: sourceSidecar ? 'connection failed' : 'TLS rejected',
-          transportFailure: sourceSidecar
-            ? `no HTTP answer: ${result.failure ?? 'unknown failure'}`
-            : `no client certificate: the destination sidecar requires mTLS, so the connection is refused before any Check (${result.failure ?? ''})`,
-        };
+        if (!sourceSidecar) return PLAINTEXT_REJECTED;
+        return { got: 'deny', detail: 'connection failed', transportFailure: `no HTTP answer: ${result.failure ?? 'unknown failure'}` };
       }
       if (result.status === 403 && d.status !== 'running') {
         return {
@@ -161,7 +164,7 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
           detail: 'HTTP 403',
           transportFailure:
             d.status === 'paused'
-              ? `ext_authz call failed (timeout, > ${ENVOY_AUTHZ_TIMEOUT_MS} ms): Envoy denies (failure_mode_allow: false)`
+              ? `ext_authz call failed (timeout, > ${ctx.authzTimeoutMs} ms): Envoy denies (failure_mode_allow: false)`
               : 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)',
         };
       }
@@ -172,4 +175,22 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
     },
     close,
   };
+}
+
+async function warmUp(sidecars: Map<string, Sidecar>, resolved: FullModeContext['resolved'], toLoopback: Map<string, string>): Promise<void> {
+  await Promise.all(
+    [...sidecars.entries()].map(async ([key, sidecar]) => {
+      const w = resolved.workloads.get(key)!;
+      const listener = sidecar.listeners.find((l) => l.extAuthz) ?? sidecar.listeners[0];
+      if (!listener) return;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await sidecar.request({
+          to: { loopbackAddress: toLoopback.get(w.ip)!, listenPort: listener.address.port, ip: w.ip, port: listener.scenarioAddress.port, expectedSpiffeId: w.spiffeId },
+          method: 'GET',
+          path: '/alpsim-warm-up',
+          timeoutMs: REQUEST_TIMEOUT_MS,
+        });
+      }
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import type { CheckRequest } from '@alpsim/proto';
 import type { Verdict } from '../model';
 import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
-import { buildCheckRequest, verdictOfOutcome, ENVOY_AUTHZ_TIMEOUT_MS } from '../authz';
+import { buildCheckRequest, verdictOfOutcome } from '../authz';
 import type { DikastesProcess } from './dikastes-process';
 
 export interface Delivery {
@@ -51,7 +51,10 @@ export function checkRequestFor(request: ResolvedRequest, target: ResolvedWorklo
 
 /** Direct mode: the harness plays Envoy and sends the CheckRequest straight to the Dikastes socket. */
 export class DirectTransport implements Transport {
-  constructor(private readonly dikastes: Map<string, DikastesProcess>) {}
+  constructor(
+    private readonly dikastes: Map<string, DikastesProcess>,
+    private readonly authzTimeoutMs: number,
+  ) {}
 
   async send(request: ResolvedRequest, check: CheckRequest): Promise<Delivery> {
     if (request.sourcePrincipal === '') return PLAINTEXT_REJECTED;
@@ -59,13 +62,13 @@ export class DirectTransport implements Transport {
     if (!d.client || d.status === 'stopped') {
       return { got: 'deny', detail: 'ext_authz unavailable', transportFailure: 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)' };
     }
-    const outcome = await d.client.check(check, ENVOY_AUTHZ_TIMEOUT_MS);
+    const outcome = await d.client.check(check, this.authzTimeoutMs);
     const { allowed, detail } = verdictOfOutcome(outcome);
     if (outcome.kind === 'error') {
       return {
         got: 'deny',
         detail,
-        transportFailure: `ext_authz call failed (${detail}${detail === 'timeout' ? `, > ${ENVOY_AUTHZ_TIMEOUT_MS} ms` : ''}): Envoy denies (failure_mode_allow: false)`,
+        transportFailure: `ext_authz call failed (${detail}${detail === 'timeout' ? `, > ${this.authzTimeoutMs} ms` : ''}): Envoy denies (failure_mode_allow: false)`,
       };
     }
     return { got: allowed ? 'allow' : 'deny', detail };

@@ -1,43 +1,11 @@
 // Certificate identity as Envoy reads it: principal = first URI SAN, else the RFC 2253 subject; plus the
 // X.509-SVID rules alpsim's listeners enforce on client certificates.
 import { X509Certificate } from 'node:crypto';
-import { SvidVerificationError, verifySvid } from '@alpsim/pki';
+import { inspectCertificate, SvidVerificationError, verifySvid } from '@alpsim/pki';
 
-export interface SubjectAltName { type: string; value: string }
-
-/**
- * Split Node's `subjectAltName` text ("URI:spiffe://a, DNS:b"). Node JSON-quotes a value that contains
- * a separator or quote, so such a value is read back with JSON.parse.
- */
-export function parseSubjectAltNames(text: string | undefined): SubjectAltName[] {
-  const names: SubjectAltName[] = [];
-  if (!text) return names;
-  let i = 0;
-  while (i < text.length) {
-    const colon = text.indexOf(':', i);
-    if (colon < 0) break;
-    const type = text.slice(i, colon).trim();
-    let value: string;
-    let next: number;
-    if (text[colon + 1] === '"') {
-      // JSON string: find its closing quote honouring escapes.
-      let j = colon + 2;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      value = JSON.parse(text.slice(colon + 1, j + 1)) as string;
-      next = text.indexOf(', ', j);
-    } else {
-      next = text.indexOf(', ', colon);
-      value = text.slice(colon + 1, next < 0 ? undefined : next);
-    }
-    names.push({ type, value });
-    if (next < 0) break;
-    i = next + 2;
-  }
-  return names;
-}
-
+/** URI SANs in certificate order, read from the DER (Node's subjectAltName text is ambiguous). */
 export function uriSans(cert: X509Certificate): string[] {
-  return parseSubjectAltNames(cert.subjectAltName).filter((n) => n.type === 'URI').map((n) => n.value);
+  return inspectCertificate(cert.raw).uris;
 }
 
 /**

@@ -8,7 +8,7 @@ export { plaintextRequest, mtlsRequest } from './outbound';
 export type { OutboundRequest, OutboundResult, OutboundTarget } from './outbound';
 export { Counters, formatAccessLog } from './observability';
 export type { Logger, LogRecord, AccessLogRecord, EventRecord, AuthzVerdict } from './observability';
-export { principalOf, rfc2253Subject, parseSubjectAltNames, judgeClientCertificate } from './identity';
+export { principalOf, rfc2253Subject, uriSans, judgeClientCertificate } from './identity';
 export type { ClientCertPolicy } from './identity';
 export { DIKASTES_CLUSTER, DEFAULT_DIKASTES_SOCKET } from './clusters';
 export { httpCheckRequest, tcpCheckRequest } from './check-request';

@@ -3,7 +3,7 @@
 // bare plaintext client for sources without a sidecar.
 import type { PeerCertificate } from 'node:tls';
 import { Client, type Dispatcher } from 'undici';
-import { parseSubjectAltNames } from './identity';
+import { inspectCertificate } from '@alpsim/pki';
 import type { SidecarCerts } from './listener';
 
 export interface OutboundTarget {
@@ -46,7 +46,8 @@ export function expectedIds(to: OutboundTarget): string[] {
 export function serverIdentityCheck(expected: string[]): (host: string, cert: PeerCertificate) => Error | undefined {
   return (_host, cert) => {
     if (expected.length === 0) return undefined;
-    const sans = parseSubjectAltNames(cert.subjectaltname).map((n) => n.value);
+    const facts = inspectCertificate(cert.raw);
+    const sans = [...facts.uris, ...facts.dnsNames];
     if (sans.some((s) => expected.includes(s))) return undefined;
     return Object.assign(new Error(
       `server certificate SANs [${sans.join(', ') || 'none'}] match none of the expected SPIFFE IDs [${expected.join(', ')}] (verify_subject_alt_name)`),

@@ -6,6 +6,8 @@ export type { StoreShape, RuleKindMix, RequestMix } from './shape';
 export { generateStore, validateShape, CHURN_PROBE_POLICY, CHURN_PROBE_METHOD } from './store-generator';
 export type { GeneratedStore, GeneratedRequest, RequestKind, StoreStats } from './store-generator';
 export { generateCalicoResources } from './resource-generator';
+export { scenarioStore } from './scenario-store';
+export { measureScenarioVsBare, scenarioText } from './scenario-vs-bare';
 export type { CalicoResourceSet } from './resource-generator';
 export { LatencyHistogram, nearestRankPercentile, summarizeSamples } from './histogram';
 export type { LatencySummary, PercentileCurve } from './histogram';

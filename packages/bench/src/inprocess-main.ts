@@ -11,7 +11,8 @@ import { encodeToDataplane } from './feeder';
 import { LatencyHistogram } from './histogram';
 import { loadEngine } from './engine';
 import type { StoreShape } from './shape';
-import { generateStore } from './store-generator';
+import { scenarioStore } from './scenario-store';
+import { generateStore, type GeneratedStore } from './store-generator';
 
 export interface InProcessJob {
   shape: StoreShape;
@@ -19,6 +20,8 @@ export interface InProcessJob {
   iterations: number;
   warmup: number;
   compat: string;
+  /** Take the store from a scenario file instead of the generator. */
+  scenario?: { file: string; workload?: string };
 }
 
 export interface InProcessResult {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   gc();
   const baselineRssBytes = process.memoryUsage().rss;
 
-  let generated: ReturnType<typeof generateStore> | undefined = generateStore(job.shape, job.seed);
+  let generated: GeneratedStore | undefined = job.scenario ? await scenarioStore(job.scenario.file, job.scenario.workload) : generateStore(job.shape, job.seed);
   const wire = generated.messages.map(encodeToDataplane);
   const requests = generated.requests.map((r) => ({
     request: CheckRequestType.decode(encodeCheckRequest(r.request)),

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as YAML from 'yaml';
 import type { AuthzApiVersion } from '@alpsim/proto';
 import type { TrafficOptions } from './load';
@@ -7,6 +8,8 @@ import { CALICO_SCALE_SHAPE, shapeForRuleCount, type StoreShape, totalRules } fr
 export interface StoreSpec {
   name: string;
   shape: StoreShape;
+  /** Take the store and traffic from a scenario file instead of the generator. */
+  scenario?: { file: string; workload?: string };
 }
 
 export interface ChurnOptions {
@@ -144,12 +147,21 @@ export function parseProfile(text: string, file: string): BenchProfile {
     storesValue.forEach((s, i) => {
       const spec = mapping(['stores', String(i)], s);
       for (const key of Object.keys(spec)) {
-        if (!['name', 'rules', 'preset', ...SHAPE_KEYS].includes(key as keyof StoreShape)) {
-          problem(['stores', i, key], `one of name, rules, preset, ${SHAPE_KEYS.join(', ')}`);
+        if (!['name', 'rules', 'preset', 'scenario', 'workload', ...SHAPE_KEYS].includes(key as keyof StoreShape)) {
+          problem(['stores', i, key], `one of name, rules, preset, scenario, workload, ${SHAPE_KEYS.join(', ')}`);
         }
       }
       let shape: StoreShape;
-      if (spec.preset !== undefined) {
+      let scenario: StoreSpec['scenario'];
+      if (spec.scenario !== undefined) {
+        if (typeof spec.scenario !== 'string') problem(['stores', i, 'scenario'], 'a scenario file path (relative to the profile)');
+        else scenario = { file: path.resolve(path.dirname(file), spec.scenario) };
+        if (spec.workload !== undefined) {
+          if (typeof spec.workload !== 'string' || !/^[^/]+\/[^/]+$/.test(spec.workload)) problem(['stores', i, 'workload'], '<namespace>/<name> of a scenario workload');
+          else if (scenario) scenario.workload = spec.workload;
+        }
+        shape = shapeForRuleCount(10);
+      } else if (spec.preset !== undefined) {
         if (spec.preset !== 'calico-scale') problem(['stores', i, 'preset'], "'calico-scale'");
         shape = { ...CALICO_SCALE_SHAPE };
       } else if (spec.rules !== undefined) {
@@ -183,7 +195,8 @@ export function parseProfile(text: string, file: string): BenchProfile {
       }
       const rules = totalRules(shape);
       if (shape.denyRules + shape.allowRules >= rules) problem(['stores', i], `more rules than deny + allow rules (${rules} rules)`);
-      stores.push({ name: typeof spec.name === 'string' ? spec.name : spec.preset === 'calico-scale' ? 'calico-scale' : `${rules} rules`, shape });
+      const defaultName = scenario ? `scenario ${path.basename(scenario.file)}` : spec.preset === 'calico-scale' ? 'calico-scale' : `${rules} rules`;
+      stores.push({ name: typeof spec.name === 'string' ? spec.name : defaultName, shape, scenario });
     });
   }
 

@@ -12,6 +12,7 @@ import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile, StoreSpec } from './profile';
 import type { BenchResult, ChurnResult, LoadMeasurement, StoreResult } from './results';
+import { scenarioStore } from './scenario-store';
 import { generateStore, type GeneratedStore } from './store-generator';
 import { type ClinicTool, ManagedProcess, summarizeGc, sutArgv } from './sut';
 import { evaluateTargets } from './targets';
@@ -273,10 +274,11 @@ async function runChurn(
 async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floor: FloorSession | undefined): Promise<StoreResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
-  const store = generateStore(spec.shape, profile.seed + index);
+  const store = spec.scenario ? await scenarioStore(spec.scenario.file, spec.scenario.workload) : generateStore(spec.shape, profile.seed + index);
+  if (spec.scenario && profile.churn) throw runFailure('churn needs a generated store (its probe policy); drop churn or the scenario store');
   const generateMs = performance.now() - t0;
   const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
-  log(`[${spec.name}] generated ${store.stats.rules} rules, ${store.stats.ipSets} IP sets (${store.stats.ipSetMembers} members) in ${generateMs.toFixed(0)} ms`);
+  log(`[${spec.name}] ${spec.scenario ? 'loaded' : 'generated'} ${store.stats.rules} rules, ${store.stats.ipSets} IP sets (${store.stats.ipSetMembers} members) in ${generateMs.toFixed(0)} ms`);
   const result: StoreResult = {
     name: spec.name,
     rules: store.stats.rules,
@@ -290,7 +292,7 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
 
   if (profile.inProcess) {
     log(`[${spec.name}] in-process evaluation (${profile.inProcess.iterations} checks)`);
-    result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, ...profile.inProcess });
+    result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, scenario: spec.scenario, ...profile.inProcess });
   }
   if (profile.path === 'scenario') {
     result.scenarioVsBare = await measureScenarioVsBare(profile, store, runDir, index, options);

@@ -59,6 +59,11 @@ export const DIKASTES_IMAGE_ANNOTATION = 'alpsim.io/dikastes-image';
 export const DIKASTES_COMPAT_ANNOTATION = 'alpsim.io/dikastes-compat';
 export const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs';
 const SIDECAR_ANNOTATION = 'sidecar.istio.io/inject';
+/**
+ * Client (Job) pods get Istio's sidecar only: dikastes judges inbound traffic, which a client never
+ * receives, and as a regular container it would keep the Job from ever completing.
+ */
+export const INJECT_TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
 /** Namespace of the pods that stand for bare-IP sources (`from: {ip: ...}`): no sidecar, no identity. */
 export const IP_SOURCES_NAMESPACE = 'alpsim-ip-sources';
 const ECHO_MARKER = 'alpsim-echo';
@@ -271,7 +276,7 @@ class Exporter {
       if (workload) {
         labels = { ...workload.labels };
         serviceAccountName = workload.serviceAccount;
-        if (workload.sidecar) Object.assign(annotations, this.dikastesAnnotations());
+        if (workload.sidecar) annotations[INJECT_TEMPLATES_ANNOTATION] = 'sidecar';
         else annotations[SIDECAR_ANNOTATION] = 'false';
       } else {
         annotations[SIDECAR_ANNOTATION] = 'false';

@@ -9,6 +9,7 @@ export {
   DIKASTES_IMAGE_ANNOTATION,
   DIKASTES_COMPAT_ANNOTATION,
   CALICO_IP_ANNOTATION,
+  INJECT_TEMPLATES_ANNOTATION,
   type ExportOptions,
   type KindExport,
   type ManifestFile,

@@ -259,6 +259,7 @@ spec:
       annotations:
         alpsim.io/scenario: bank
         alpsim.io/source: yaobank/summary-5f97c5c85f-pkqgn
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: summary
       restartPolicy: Never
@@ -306,6 +307,7 @@ spec:
       annotations:
         alpsim.io/scenario: bank
         alpsim.io/source: yaobank/customer-6875679d4-s6dzc
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: customer
       restartPolicy: Never
@@ -352,6 +354,7 @@ spec:
       annotations:
         alpsim.io/scenario: bank
         alpsim.io/source: yaobank/database-58b6fd5685-df4xh
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: database
       restartPolicy: Never
@@ -980,6 +983,7 @@ spec:
       annotations:
         alpsim.io/scenario: bookinfo
         alpsim.io/source: gateway/ingressgateway
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: default
       restartPolicy: Never
@@ -1030,6 +1034,7 @@ spec:
       annotations:
         alpsim.io/scenario: bookinfo
         alpsim.io/source: bookinfo/productpage-v1
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: bookinfo-productpage
       restartPolicy: Never
@@ -1076,6 +1081,7 @@ spec:
       annotations:
         alpsim.io/scenario: bookinfo
         alpsim.io/source: bookinfo/reviews-v2
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: bookinfo-reviews
       restartPolicy: Never
@@ -1121,6 +1127,7 @@ spec:
       annotations:
         alpsim.io/scenario: bookinfo
         alpsim.io/source: bookinfo/reviews-v3
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: bookinfo-reviews
       restartPolicy: Never
@@ -1165,6 +1172,7 @@ spec:
       annotations:
         alpsim.io/scenario: bookinfo
         alpsim.io/source: bookinfo/reviews-v1
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: bookinfo-reviews
       restartPolicy: Never
@@ -1500,6 +1508,7 @@ spec:
       annotations:
         alpsim.io/scenario: faults
         alpsim.io/source: bank/teller
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: teller
       restartPolicy: Never
@@ -1835,6 +1844,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: shop/web
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: web
       restartPolicy: Never
@@ -1878,6 +1888,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: jobs/batch
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: batch
       restartPolicy: Never
@@ -1942,6 +1953,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: shop/web
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: web
       restartPolicy: Never
@@ -1986,6 +1998,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: jobs/batch
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: batch
       restartPolicy: Never
@@ -2061,6 +2074,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: jobs/batch
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: batch
       restartPolicy: Never
@@ -2117,6 +2131,7 @@ spec:
       annotations:
         alpsim.io/scenario: policy-change
         alpsim.io/source: shop/web
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: web
       restartPolicy: Never
@@ -2476,6 +2491,7 @@ spec:
       annotations:
         alpsim.io/scenario: quickstart
         alpsim.io/source: shop/frontend
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: frontend
       restartPolicy: Never
@@ -2521,6 +2537,7 @@ spec:
       annotations:
         alpsim.io/scenario: quickstart
         alpsim.io/source: shop/intruder
+        inject.istio.io/templates: sidecar
     spec:
       serviceAccountName: intruder
       restartPolicy: Never

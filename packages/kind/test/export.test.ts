@@ -72,6 +72,9 @@ for (const file of scenarioFiles) {
           t.equal(job.metadata.namespace, w.namespace, `${job.metadata.name}: namespace of ${source}`);
           t.equal(job.spec.template.spec.serviceAccountName, w.serviceAccount, `${job.metadata.name}: service account of ${source}`);
           t.same(job.spec.template.metadata.labels, w.labels, `${job.metadata.name}: labels of ${source}`);
+          const a = job.spec.template.metadata.annotations;
+          if (w.sidecar) t.equal(a['inject.istio.io/templates'], 'sidecar', `${job.metadata.name}: Istio sidecar without dikastes (the Job must complete)`);
+          else t.equal(a['sidecar.istio.io/inject'], 'false', `${job.metadata.name}: no sidecar, like ${source}`);
         } else {
           t.equal(job.metadata.namespace, IP_SOURCES_NAMESPACE, `${job.metadata.name}: a bare IP source has no identity`);
           t.equal(job.spec.template.metadata.annotations['sidecar.istio.io/inject'], 'false');

@@ -32,8 +32,8 @@ function v6Key(len: number, w: readonly number[]): string {
 
 /** Store-wide prefix index of every NET set. */
 export class NetIndex {
-  private readonly v4 = new Map<number, Map<CompiledIpSet, number>>();
-  private readonly v6 = new Map<string, Map<CompiledIpSet, number>>();
+  private readonly v4 = new Map<number, Entry>();
+  private readonly v6 = new Map<string, Entry>();
   private readonly v4LenCount = new Array<number>(33).fill(0);
   private readonly v6LenCount = new Array<number>(129).fill(0);
   private v4Lens: number[] = [];
@@ -68,31 +68,48 @@ export class NetIndex {
       const lens = this.v4Lens;
       for (let i = 0; i < lens.length; i++) {
         const hit = this.v4.get(v4Key(lens[i], ip.n));
-        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, onSet);
+        if (hit !== undefined) markEntry(hit, side, gen, onSet);
       }
     } else {
       const lens = this.v6Lens;
       for (let i = 0; i < lens.length; i++) {
         const hit = this.v6.get(peer.v6Key(lens[i]));
-        if (hit !== undefined) for (const set of hit.keys()) set.markNet(side, gen, onSet);
+        if (hit !== undefined) markEntry(hit, side, gen, onSet);
       }
     }
   }
 }
 
-function bump<K>(map: Map<K, Map<CompiledIpSet, number>>, key: K, set: CompiledIpSet, delta: 1 | -1): void {
-  let sets = map.get(key);
-  if (!sets) {
-    if (delta < 0) return;
-    sets = new Map();
-    map.set(key, sets);
+/**
+ * Index entry: the one set holding a prefix (the common case, no extra allocation), or a map of
+ * sets to how many of their raw members map to that prefix.
+ */
+type Entry = CompiledIpSet | Map<CompiledIpSet, number>;
+
+function bump<K>(map: Map<K, Entry>, key: K, set: CompiledIpSet, delta: 1 | -1): void {
+  const entry = map.get(key);
+  if (entry === undefined) {
+    if (delta > 0) map.set(key, set);
+    return;
   }
-  const count = (sets.get(set) ?? 0) + delta;
-  if (count > 0) sets.set(set, count);
-  else {
-    sets.delete(set);
-    if (sets.size === 0) map.delete(key);
+  if (entry instanceof CompiledIpSet) {
+    if (entry === set) {
+      if (delta < 0) map.delete(key);
+      else map.set(key, new Map([[set, 2]]));
+    } else if (delta > 0) {
+      map.set(key, new Map([[entry, 1], [set, 1]]));
+    }
+    return;
   }
+  const count = (entry.get(set) ?? 0) + delta;
+  if (count > 0) entry.set(set, count);
+  else entry.delete(set);
+  if (entry.size === 0) map.delete(key);
+}
+
+function markEntry(entry: Entry, side: 0 | 1, gen: number, onSet: ((set: CompiledIpSet) => void) | undefined): void {
+  if (entry instanceof CompiledIpSet) entry.markNet(side, gen, onSet);
+  else for (const set of entry.keys()) set.markNet(side, gen, onSet);
 }
 
 function activeLengths(counts: number[]): number[] {

@@ -81,3 +81,51 @@ t.test('fast path and exact walk agree on random stores and requests', async (t)
   t.ok(compared > 10000, `${compared} comparisons`);
   for (const code of [0, 3, 7, 13]) t.ok((codes.get(code) ?? 0) > 0, `code ${code} exercised (${codes.get(code) ?? 0})`);
 });
+
+t.test('fast path and exact walk agree while the store is updated in place', async (t) => {
+  let compared = 0;
+  for (let s = 0; s < 60; s++) {
+    const { store } = PolicyStore.from(randomStore());
+    for (let round = 0; round < 8; round++) {
+      // Random in-place updates: replace or remove a policy, replace/delta/remove an IP set.
+      const u = rnd();
+      if (u < 0.4) store.apply(policy(`p${Math.floor(rnd() * 3)}`, Array.from({ length: 1 + Math.floor(rnd() * 6) }, randomRule)));
+      else if (u < 0.5) store.apply({ activePolicyRemove: { id: { tier: 'default', name: `p${Math.floor(rnd() * 3)}` } } });
+      else if (u < 0.7) store.apply(ipset(pick(['net-a', 'net-b', 'missing']), 'NET', [pick(NETS.slice(0, 6)), '10.0.0.1/24']));
+      else if (u < 0.85) store.apply({ ipsetDeltaUpdate: { id: 'net-a', addedMembers: ['10.0.0.0/24'], removedMembers: ['10.0.0.0/16'] } });
+      else store.apply({ ipsetRemove: { id: pick(['net-b', 'ip-a']) } });
+      for (let q = 0; q < 15; q++) {
+        const spec = randomRequest();
+        for (const compat of ['3.2', '3.28', '3.29'] as Compat[]) {
+          const fast = evaluateCheck(store, request(spec), { compat }).code;
+          const exact = evaluateCheck(store, request(spec), { compat, explain: true }).code;
+          if (fast !== exact) {
+            t.fail(`store ${s} round ${round} request ${JSON.stringify(spec)} compat ${compat}: fast ${fast} exact ${exact}`);
+            return;
+          }
+          compared++;
+        }
+      }
+    }
+  }
+  t.ok(compared > 10000, `${compared} comparisons`);
+});
+
+t.test('NET prefix index: shared prefixes across sets and within a set are counted', async (t) => {
+  const { store } = PolicyStore.from([
+    ipset('a', 'NET', ['10.0.0.0/24', '10.0.0.7/24']),
+    ipset('b', 'NET', ['10.0.0.0/24']),
+    policy('p', [{ action: 'allow', srcIpSetIds: ['a'] }, { action: 'deny', srcIpSetIds: ['b'] }]),
+    endpoint({ tiers: [{ ingress: ['p'] }] }),
+  ]);
+  const code = () => evaluateCheck(store, request()).code;
+  t.equal(code(), 0);
+  store.apply({ ipsetDeltaUpdate: { id: 'a', removedMembers: ['10.0.0.0/24'] } });
+  t.equal(code(), 0, 'a still holds 10.0.0.7/24 (same prefix)');
+  store.apply({ ipsetDeltaUpdate: { id: 'a', removedMembers: ['10.0.0.7/24'] } });
+  t.equal(code(), 7, 'now only b holds it: deny');
+  store.apply(ipset('b', 'NET', []));
+  t.equal(code(), 7, 'no rule matches: end of tier');
+  store.apply(ipset('a', 'NET', ['10.0.0.1/32']));
+  t.equal(code(), 0);
+});

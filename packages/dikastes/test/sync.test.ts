@@ -31,6 +31,7 @@ t.test('SyncRequest is empty and Felix may live in any folder', async (t) => {
   const h = await startHarness(t, { felixScript: [...allowAll, inSync] });
   await once(h.dikastes, 'insync');
   t.match(h.felix.socketPath, /felix\.sock$/);
+  t.same(Object.keys(h.felix.requests[0]), [], 'SyncRequest carries no fields');
   t.equal(await h.check(request()), 0);
 });
 

@@ -14,6 +14,8 @@ export class FakeFelix {
   /** Raw frames (already encoded) to send on connect, after the script. */
   rawScript: Buffer[] = [];
   connections = 0;
+  /** The SyncRequest of every stream, as decoded (field names present). */
+  readonly requests: object[] = [];
 
   constructor(readonly socketPath: string) {
     const def = {
@@ -22,6 +24,7 @@ export class FakeFelix {
     this.server.addService(def as unknown as grpc.ServiceDefinition, {
       Sync: (call: grpc.ServerWritableStream<object, ToDataplane>) => {
         this.connections++;
+        this.requests.push(call.request);
         this.streams.push(call);
         call.on('cancelled', () => this.drop(call));
         call.on('error', () => this.drop(call));

@@ -20,7 +20,7 @@ import {
   type RunSummary,
   type ScenarioResult,
 } from '@alpsim/scenario';
-import { exportScenario, type ExportOptions, type KindExport } from './export';
+import { DEFAULT_SETTLE_SECONDS, exportScenario, type ExportOptions, type KindExport } from './export';
 import { Kubectl } from './kubectl';
 import { runExportedScenario } from './run';
 import { loadVersions } from './versions';
@@ -153,7 +153,7 @@ function imageOptions(cmd: Command): Command {
   return cmd
     .option('--dikastes-image <image>', 'image of the injected dikastes container for the scenario pods (default: the cluster\'s, Calico\'s upstream image)')
     .option('--use-alpsim-images', 'run our dikastes (ALPSIM_IMAGE from scripts/kind/versions.env, with the scenario\'s --compat) instead of Calico\'s')
-    .option('--settle <seconds>', 'seconds each request Job waits before its first request, for policy to reach Felix and Dikastes', '5');
+    .option('--settle <seconds>', 'seconds each request Job waits before its first request, for policy to reach Felix and Dikastes', String(DEFAULT_SETTLE_SECONDS));
 }
 
 export function registerKindCommands(program: Command): void {

@@ -67,6 +67,11 @@ export const INJECT_TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
 /** Namespace of the pods that stand for bare-IP sources (`from: {ip: ...}`): no sidecar, no identity. */
 export const IP_SOURCES_NAMESPACE = 'alpsim-ip-sources';
 const ECHO_MARKER = 'alpsim-echo';
+/**
+ * A new client pod's IP must reach the IP sets of every Dikastes (Felix → policy sync) before its
+ * first request, and a step's policy change likewise: 10 s is generous for one node.
+ */
+export const DEFAULT_SETTLE_SECONDS = 10;
 
 const POLICY_ORDER = ['Tier', 'GlobalNetworkSet', 'NetworkSet', 'GlobalNetworkPolicy', 'NetworkPolicy', 'K8sNetworkPolicy'];
 const SYSTEM_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink'];
@@ -261,7 +266,7 @@ class Exporter {
     }
     const objects: Array<Record<string, any>> = [];
     const jobs: ProbeJob[] = [];
-    const settle = this.opts.settleSeconds ?? 5;
+    const settle = this.opts.settleSeconds ?? DEFAULT_SETTLE_SECONDS;
     const timeout = this.opts.requestTimeoutSeconds ?? 15;
     for (const [source, reqs] of bySource) {
       const first = reqs[0];

@@ -249,7 +249,7 @@ metadata:
     alpsim.io/source: yaobank/summary-5f97c5c85f-pkqgn
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 173
+  activeDeadlineSeconds: 178
   template:
     metadata:
       labels:
@@ -271,7 +271,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -297,7 +297,7 @@ metadata:
     alpsim.io/source: yaobank/customer-6875679d4-s6dzc
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 157
+  activeDeadlineSeconds: 162
   template:
     metadata:
       labels:
@@ -319,7 +319,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -344,7 +344,7 @@ metadata:
     alpsim.io/source: yaobank/database-58b6fd5685-df4xh
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -366,7 +366,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -390,7 +390,7 @@ metadata:
     alpsim.io/source: 10.65.9.9
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels: {}
@@ -409,7 +409,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -975,7 +975,7 @@ metadata:
     alpsim.io/source: gateway/ingressgateway
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 237
+  activeDeadlineSeconds: 242
   template:
     metadata:
       labels:
@@ -995,7 +995,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1025,7 +1025,7 @@ metadata:
     alpsim.io/source: bookinfo/productpage-v1
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 173
+  activeDeadlineSeconds: 178
   template:
     metadata:
       labels:
@@ -1046,7 +1046,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1072,7 +1072,7 @@ metadata:
     alpsim.io/source: bookinfo/reviews-v2
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 157
+  activeDeadlineSeconds: 162
   template:
     metadata:
       labels:
@@ -1093,7 +1093,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1118,7 +1118,7 @@ metadata:
     alpsim.io/source: bookinfo/reviews-v3
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -1139,7 +1139,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1163,7 +1163,7 @@ metadata:
     alpsim.io/source: bookinfo/reviews-v1
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -1184,7 +1184,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1500,7 +1500,7 @@ metadata:
     alpsim.io/source: bank/teller
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 157
+  activeDeadlineSeconds: 162
   template:
     metadata:
       labels:
@@ -1520,7 +1520,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1836,7 +1836,7 @@ metadata:
     alpsim.io/source: shop/web
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -1856,7 +1856,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1880,7 +1880,7 @@ metadata:
     alpsim.io/source: jobs/batch
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -1900,7 +1900,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1945,7 +1945,7 @@ metadata:
     alpsim.io/source: shop/web
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 157
+  activeDeadlineSeconds: 162
   template:
     metadata:
       labels:
@@ -1965,7 +1965,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -1990,7 +1990,7 @@ metadata:
     alpsim.io/source: jobs/batch
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -2010,7 +2010,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -2066,7 +2066,7 @@ metadata:
     alpsim.io/source: jobs/batch
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 157
+  activeDeadlineSeconds: 162
   template:
     metadata:
       labels:
@@ -2086,7 +2086,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -2123,7 +2123,7 @@ metadata:
     alpsim.io/source: shop/web
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -2143,7 +2143,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -2483,7 +2483,7 @@ metadata:
     alpsim.io/source: shop/frontend
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 173
+  activeDeadlineSeconds: 178
   template:
     metadata:
       labels:
@@ -2503,7 +2503,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3
@@ -2529,7 +2529,7 @@ metadata:
     alpsim.io/source: shop/intruder
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 141
+  activeDeadlineSeconds: 146
   template:
     metadata:
       labels:
@@ -2549,7 +2549,7 @@ spec:
             - -c
             - |
               set -u
-              sleep 5
+              sleep 10
               # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
               probe() {
                 id="$1"; method="$2"; url="$3"; shift 3

@@ -11,12 +11,11 @@ import type { CompiledRule } from './rules';
 
 const V4_KEY_BASE = 4294967296;
 
-/** Per-policy candidate bitsets. */
+/** Per-policy candidate bitsets: rules without a key clause, and this request's candidates. */
 export class PolicyCandidates {
   readonly always: Uint32Array;
   readonly current: Uint32Array;
   generation = -1;
-  /** Rules filed under a service-account key (need the index off for anonymous sources). */
   constructor(readonly ruleCount: number) {
     const words = (ruleCount + 31) >>> 5;
     this.always = new Uint32Array(words);

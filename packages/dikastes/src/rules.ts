@@ -67,7 +67,9 @@ interface SideClauseNames {
 }
 
 /** Names of the clauses, as reported in explain traces. */
-export const CLAUSES: { readonly src: SideClauseNames; readonly dst: SideClauseNames; readonly [k: string]: unknown } & {
+export const CLAUSES: {
+  readonly src: SideClauseNames;
+  readonly dst: SideClauseNames;
   readonly methods: string;
   readonly paths: string;
   readonly protocol: string;

@@ -9,8 +9,8 @@ import { FakeFelix, tempDir, waitFor } from './helpers/fake-felix';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'dikastes.js');
 
-function startBin(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startBin(args: string[], cwd?: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -85,6 +85,23 @@ t.test('client: sends only the source principal (+ method), so a server denies',
   t.match(bad.stderr, /level=fatal msg="Failed to check/);
   server.child.kill('SIGTERM');
   await server.exited;
+});
+
+t.test('server: a relative -d path is resolved from the working directory (as the real one is used)', async (t) => {
+  const dir = tempDir(t);
+  const felix = new FakeFelix(path.join(dir, 'felix.sock'));
+  felix.script = [policy('p', [{ action: 'allow' }]), endpoint({ tiers: [{ ingress: ['p'] }] }), inSync];
+  await felix.listen();
+  t.teardown(() => felix.close());
+  const proc = startBin(['server', '-l', 'd.sock', '-d', 'felix.sock'], dir);
+  t.teardown(() => {
+    if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+  });
+  await waitFor(() => /in sync/.test(proc.output()), 10000, 'server in sync');
+  t.equal((await sendCheck(path.join(dir, 'd.sock'), request())).status?.code, 0);
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+  t.notOk(fs.existsSync(path.join(dir, 'd.sock')));
 });
 
 t.test('bad arguments: usage and exit 1, no stack', async (t) => {

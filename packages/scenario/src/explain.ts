@@ -35,7 +35,8 @@ export function policyOrigin(protoName: string, tier: string, resources: readonl
     const resource = resources.find((r) => r.kind === c.kind && r.name === c.name && r.namespace === namespace);
     if (resource) return { kind: c.kind, namespace, name: c.name, resource, label: labelOf(c.kind, namespace, c.name) };
   }
-  const guess = candidates[candidates.length - 1];
+  // Not among the resources (e.g. already deleted): the most specific reading of the name.
+  const guess = rest.startsWith('knp.default.') ? candidates[0] : candidates[candidates.length - 1];
   return { kind: guess.kind, namespace, name: guess.name, label: labelOf(guess.kind, namespace, guess.name) };
 }
 
@@ -85,22 +86,40 @@ function getPath(object: unknown, dotted: string): unknown {
   return cur;
 }
 
-/** `source.serviceAccounts.names ["a"]` — the clause and, when known, what the rule asked for. */
-function describeClause(clause: string | undefined, rule: unknown): string {
+/** What the request carried for a clause, so the user sees both sides of the mismatch. */
+function requestSide(clause: string, trace: CheckTrace, http: { method: string; path: string }): string {
+  const peer = clause.startsWith('dst') || clause.startsWith('originalDst') || clause.startsWith('notDst') ? trace.destination : trace.source;
+  const side = peer === trace.destination ? 'destination' : 'source';
+  if (clause.includes('ServiceAccountMatch')) {
+    return peer.identity === 'spiffe' ? `${side} is service account ${peer.namespace}/${peer.serviceAccount}` : `${side} has no identity`;
+  }
+  if (clause.includes('Namespace') || clause.includes('namespace')) {
+    return peer.identity === 'spiffe' ? `${side} namespace is ${peer.namespace}` : `${side} has no namespace`;
+  }
+  if (clause === 'httpMatch.methods') return `request method is ${http.method || '(none)'}`;
+  if (clause === 'httpMatch.paths') return `request path is ${http.path || '(none)'}`;
+  if (clause === 'protocol' || clause === 'notProtocol') return 'request protocol is TCP';
+  return clause.endsWith('Ports') ? `${side} port is ${peer.port}` : `${side} address is ${peer.address}`;
+}
+
+/** `source.serviceAccounts.names ["a"] did not match (source is service account ns/b)`. */
+function describeClause(clause: string | undefined, rule: unknown, trace: CheckTrace, http: { method: string; path: string }): string {
   if (!clause) return 'did not match';
   let field = CLAUSE_FIELDS[clause] ?? clause;
   let value = getPath(rule, field);
-  if (value === undefined && field === 'source.selector') {
-    // Pod selectors, namespace selectors and network sets all become source IP sets.
-    for (const alt of ['source.namespaceSelector', 'source.serviceAccounts']) {
+  if (value === undefined && (field === 'source.selector' || field === 'destination.selector')) {
+    // Pod selectors, namespace selectors and network sets all become IP sets.
+    const side = field.split('.')[0];
+    for (const alt of [`${side}.namespaceSelector`, `${side}.nets`]) {
       if (getPath(rule, alt) !== undefined) {
-        field = `source IP set (from ${alt})`;
+        field = `${side} IP set (from ${alt})`;
         value = getPath(rule, alt);
         break;
       }
     }
   }
-  return value === undefined ? `${field} did not match` : `${field} ${JSON.stringify(value)} did not match`;
+  const wanted = value === undefined ? field : `${field} ${JSON.stringify(value)}`;
+  return `${wanted} did not match (${requestSide(clause, trace, http)})`;
 }
 
 export interface Explanation {
@@ -132,7 +151,8 @@ export class Explainer {
   explain(workloadKey: string, request: CheckRequest, withDetails: boolean): Explanation {
     const outcome = evaluateCheck(this.storeFor(workloadKey), request, { compat: this.compat, explain: true, apiVersion: this.apiVersion });
     const trace = outcome.trace!;
-    return { code: outcome.code, decision: this.describe(trace, withDetails), trace };
+    const http = request.attributes?.request?.http;
+    return { code: outcome.code, decision: this.describe(trace, withDetails, { method: http?.method ?? '', path: http?.path ?? '' }), trace };
   }
 
   private ruleOf(origin: PolicyOrigin, index: number): unknown {
@@ -146,7 +166,7 @@ export class Explainer {
     return { label: `${origin.label}${at(origin.resource)}`, origin };
   }
 
-  describe(trace: CheckTrace, withDetails: boolean): Decision {
+  describe(trace: CheckTrace, withDetails: boolean, http: { method: string; path: string } = { method: '', path: '' }): Decision {
     const d = trace.decision;
     let summary: string;
     let key: string | undefined;
@@ -203,7 +223,7 @@ export class Explainer {
         const head = origin ? `ingress[${r.index}] ${r.action}` : `rule ${r.index} ${r.action}`;
         if (r.matched) details.push(`  ${head}: matched${r.skipped ? ' (log: evaluation continues)' : ''}`);
         else if (r.invalidPath) details.push(`  ${head}: request path is not absolute: INVALID_ARGUMENT`);
-        else details.push(`  ${head}: ${describeClause(r.failedClause, rule)}`);
+        else details.push(`  ${head}: ${describeClause(r.failedClause, rule, trace, http)}`);
       }
     }
     return key ? { summary, details, ruleKey: key } : { summary, details };

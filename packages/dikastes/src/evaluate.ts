@@ -114,7 +114,7 @@ interface FastPath {
   protoCode: number;
   /** The rule key index may be used (the source has an identity, so SA-keyed rules need their key). */
   indexed: boolean;
-  srcSetIn: Int32Array;
+  srcSetIn: Float64Array;
   generation: number;
 }
 

@@ -90,7 +90,7 @@ export class RuleFilter {
     dstPort: number,
     srcPort: number,
     protoCode: number,
-    srcSetIn: Int32Array,
+    srcSetIn: Float64Array,
     generation: number,
   ): boolean {
     const a = this.data;
@@ -116,7 +116,7 @@ export class RuleFilter {
     dstPort: number,
     srcPort: number,
     protoCode: number,
-    srcSetIn: Int32Array,
+    srcSetIn: Float64Array,
     generation: number,
   ): number {
     const a = this.data;
@@ -130,9 +130,8 @@ export class RuleFilter {
           ((srcV4 & a[o + 2]) ^ a[o + 1]) |
           (((dstPort - a[o + 3]) | (a[o + 4] - dstPort)) >> 31) |
           (((srcPort - (a[o + 7] & 0xffff)) | ((a[o + 7] >>> 16) - srcPort)) >> 31) |
-          (proto * (proto ^ protoCode)) |
-          (srcSetIn[a[o + 6]] ^ generation);
-        if (bad === 0) return i;
+          (proto * (proto ^ protoCode));
+        if (bad === 0 && srcSetIn[a[o + 6]] === generation) return i;
       }
       return -1;
     }

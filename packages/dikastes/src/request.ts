@@ -133,9 +133,8 @@ export class RequestContext {
   failedClause = '';
 
   constructor(request: CheckRequest | null | undefined, labels: LabelSource) {
-    // Small positive integers (V8 Smis) that fit the Int32Array membership tables.
-    generationCounter = generationCounter >= 0x3fffffff ? 1 : generationCounter + 1;
-    const generation = (this.generation = generationCounter);
+    // Never wraps (2^53 checks): every per-request memo and stamp compares against it.
+    const generation = (this.generation = ++generationCounter);
     const attributes = request ? request.attributes : undefined;
     const source = attributes ? attributes.source : undefined;
     const destination = attributes ? attributes.destination : undefined;

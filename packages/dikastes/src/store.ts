@@ -118,7 +118,7 @@ export class PolicyStore implements LabelSource {
   /** Slots holding an IP or IP_AND_PORT set (membership computed per request, not via the prefix index). */
   private readonly literalSlots = new Set<IpSetSlot>();
   /** Per-request source membership by slot index (generation stamps). */
-  private sourceSlotTable = new Int32Array(64);
+  private sourceSlotTable = new Float64Array(64);
   private readonly netIndex = new NetIndex();
   private readonly keyIndex = new RuleKeyIndex();
   private markGeneration = 0;
@@ -135,7 +135,7 @@ export class PolicyStore implements LabelSource {
       this.ipSetSlots.set(id, slot);
       this.slotList.push(slot);
       if (this.sourceSlotTable.length <= slot.index) {
-        const grown = new Int32Array(this.sourceSlotTable.length * 2);
+        const grown = new Float64Array(this.sourceSlotTable.length * 2);
         grown.set(this.sourceSlotTable);
         this.sourceSlotTable = grown;
       }
@@ -340,7 +340,7 @@ export class PolicyStore implements LabelSource {
    * Source-address membership of every referenced IP set for this request, by slot index
    * (entries equal to the request generation are members). Computed once per Check.
    */
-  sourceMembership(source: PeerContext, method: string): Int32Array {
+  sourceMembership(source: PeerContext, method: string): Float64Array {
     const table = this.sourceSlotTable;
     const gen = source.generation;
     this.markGeneration = gen;

@@ -31,6 +31,8 @@ export interface BenchProfile {
   traffic: TrafficOptions;
   /** Measure the no-op floor in the same run (default true). */
   floor: boolean;
+  /** Alternate this many SUT and floor slices of the load (default 4; 1 = SUT, then floor). */
+  slices: number;
   stores: StoreSpec[];
   inProcess?: { iterations: number; warmup: number };
   churn?: ChurnOptions;
@@ -88,7 +90,7 @@ export function parseProfile(text: string, file: string): BenchProfile {
   const root = doc.toJS() as Record<string, unknown> | null;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new ProfileError(`${file}:1:1: expected a mapping (a bench profile)`);
 
-  const known = ['name', 'description', 'seed', 'path', 'compat', 'apiVersion', 'traffic', 'floor', 'stores', 'inProcess', 'churn', 'fullPath'];
+  const known = ['name', 'description', 'seed', 'path', 'compat', 'apiVersion', 'traffic', 'floor', 'slices', 'stores', 'inProcess', 'churn', 'fullPath'];
   for (const key of Object.keys(root)) if (!known.includes(key)) problem([key], `one of the profile keys ${known.join(', ')}`);
 
   const str = (path: string[], value: unknown, fallback: string, allowed?: string[]) => {
@@ -228,6 +230,7 @@ export function parseProfile(text: string, file: string): BenchProfile {
     apiVersion: str(['apiVersion'], root.apiVersion, 'v3', ['v3', 'v2', 'v2alpha']) as AuthzApiVersion,
     traffic,
     floor: root.floor === undefined ? true : root.floor === true,
+    slices: num(['slices'], root.slices, 4, 1, true),
     stores,
     inProcess,
     churn,

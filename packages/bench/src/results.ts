@@ -13,6 +13,9 @@ export interface LoadMeasurement {
   /** Open loop: latency from the scheduled send time (coordinated-omission corrected). */
   correctedLatency?: LatencySummary;
   correctedCurve?: PercentileCurve;
+  correctedHistogram?: string;
+  /** Measured windows (epoch ms); several when the load was interleaved with the floor. */
+  windows?: [number, number][];
   throughput: number;
   completed: number;
   errors: number;

@@ -14,7 +14,7 @@ import type { BenchProfile, StoreSpec } from './profile';
 import type { BenchResult, ChurnResult, LoadMeasurement, StoreResult } from './results';
 import { scenarioStore } from './scenario-store';
 import { generateStore, type GeneratedStore } from './store-generator';
-import { type ClinicTool, ManagedProcess, summarizeGc, sutArgv } from './sut';
+import { type ClinicTool, type GcSummary, ManagedProcess, summarizeGc, sutArgv } from './sut';
 import { evaluateTargets } from './targets';
 
 export interface RunOptions {
@@ -72,6 +72,7 @@ async function measure(
   next: () => LoadCall,
   traffic: TrafficOptions,
   during?: () => Promise<void>,
+  readGc = true,
 ): Promise<{ measurement: LoadMeasurement; raw: LoadResult }> {
   if (traffic.warmupMs > 0) {
     const warm = await runLoad(next, { ...traffic, durationMs: traffic.warmupMs, requests: undefined, warmupMs: 0 });
@@ -81,7 +82,7 @@ async function measure(
   const before = proc.sample();
   const [raw] = await Promise.all([runLoad(next, { ...traffic, warmupMs: 0 }), during?.()]);
   const after = proc.sample();
-  await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
+  if (readGc) await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
   const cpuMs = cpuDeltaMs(before, after);
   const measurement: LoadMeasurement = {
     latency: raw.latency.summary(),
@@ -89,6 +90,7 @@ async function measure(
     histogram: raw.latency.encode(),
     correctedLatency: raw.correctedLatency?.summary(),
     correctedCurve: raw.correctedLatency?.curve(),
+    correctedHistogram: raw.correctedLatency?.encode(),
     throughput: raw.throughput,
     completed: raw.completed,
     errors: raw.errors,
@@ -101,9 +103,14 @@ async function measure(
     cpuUsPerCheck: raw.completed > 0 ? (cpuMs * 1000) / raw.completed : 0,
     rssBytes: after.rssBytes,
     peakRssBytes: after.peakRssBytes,
+    windows: [[raw.startEpochMs, raw.endEpochMs]],
   };
-  const pauses = proc.gcPauses();
-  if (pauses.length > 0) measurement.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);
+  if (readGc) {
+    const pauses = proc.gcPauses();
+    if (pauses.length > 0) measurement.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);
+  }
+  raw.latency.destroy();
+  raw.correctedLatency?.destroy();
   return { measurement, raw };
 }
 
@@ -134,10 +141,14 @@ export class FloorSession {
     return new FloorSession(proc, client);
   }
 
-  async measure(requests: { encoded: Buffer }[], traffic: TrafficOptions): Promise<LoadMeasurement> {
+  async measure(requests: { encoded: Buffer }[], traffic: TrafficOptions, readGc = true): Promise<LoadMeasurement> {
     // The floor answers OK to everything: expect 0 so a wrong reply still shows up.
     const calls = requests.map((r) => ({ encoded: r.encoded, expectedCode: 0 }));
-    return (await measure(this.client, this.proc, roundRobin(calls, this.client), traffic)).measurement;
+    return (await measure(this.client, this.proc, roundRobin(calls, this.client), traffic, undefined, readGc)).measurement;
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
   }
 
   async close(): Promise<void> {
@@ -146,12 +157,34 @@ export class FloorSession {
   }
 }
 
+/** GC pauses of a process inside several measured windows. */
+async function gcOverWindows(proc: ManagedProcess, windows: [number, number][]): Promise<GcSummary | undefined> {
+  await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
+  const pauses = proc.gcPauses();
+  if (pauses.length === 0) return undefined;
+  const parts = windows.map(([from, to]) => summarizeGc(pauses, from, to));
+  const byKind: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.byKind)) byKind[k] = (byKind[k] ?? 0) + n;
+  return {
+    count: parts.reduce((s, p) => s + p.count, 0),
+    totalMs: parts.reduce((s, p) => s + p.totalMs, 0),
+    maxMs: Math.max(0, ...parts.map((p) => p.maxMs)),
+    byKind,
+  };
+}
+
 /** One summary of several floor slices (merged histograms, summed counts and CPU). */
 export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | undefined {
   if (parts.length === 0) return undefined;
   if (parts.length === 1) return parts[0];
   const merged = new LatencyHistogram();
   for (const p of parts) merged.addEncoded(p.histogram);
+  let corrected: LatencyHistogram | undefined;
+  for (const p of parts) {
+    if (!p.correctedHistogram) continue;
+    corrected ??= new LatencyHistogram();
+    corrected.addEncoded(p.correctedHistogram);
+  }
   const sum = (f: (m: LoadMeasurement) => number) => parts.reduce((s, m) => s + f(m), 0);
   const completed = sum((m) => m.completed);
   const durationMs = sum((m) => m.durationMs);
@@ -161,6 +194,10 @@ export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | u
     latency: merged.summary(),
     curve: merged.curve(),
     histogram: merged.encode(),
+    correctedLatency: corrected?.summary(),
+    correctedCurve: corrected?.curve(),
+    correctedHistogram: corrected?.encode(),
+    windows: parts.flatMap((m) => m.windows ?? []),
     throughput: completed / (durationMs / 1000),
     completed,
     errors: sum((m) => m.errors),
@@ -183,6 +220,7 @@ export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | u
       : undefined,
   };
   merged.destroy();
+  corrected?.destroy();
   return result;
 }
 
@@ -343,18 +381,42 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     const loadMs = profile.traffic.durationMs ?? 10_000;
     const during = profile.churn && probe ? async () => void (churnResult = await runChurn(store, feeder, probe, profile.churn!, loadMs)) : undefined;
     log(`[${spec.name}] load: ${describeTraffic(profile.traffic)}${profile.churn ? `, churn ${profile.churn.rate}/s` : ''}`);
-    const { measurement } = await measure(client, proc, roundRobin(calls, client), profile.traffic, during);
-    result.sut = measurement;
-    if (churnResult) result.churn = { ...churnResult, failedChecks: measurement.errors + measurement.unexpected };
+    const slices = profile.slices;
+    if (floor && !during && slices > 1 && profile.traffic.durationMs !== undefined) {
+      // Alternate SUT and floor slices so both see the same machine state (load drifts on a shared box).
+      log(`[${spec.name}] interleaving ${slices} slices with the floor: no-op grpc-js ext_authz server, same client, same requests`);
+      const warm = { ...profile.traffic, durationMs: profile.traffic.warmupMs, requests: undefined, warmupMs: 0 };
+      if (warm.durationMs > 0) {
+        (await runLoad(roundRobin(calls, client), warm)).latency.destroy();
+        await floor.measure(calls, { ...warm, warmupMs: 0 }, false);
+      }
+      const slice = { ...profile.traffic, durationMs: profile.traffic.durationMs / slices, warmupMs: 0 };
+      const sutParts: LoadMeasurement[] = [];
+      const floorParts: LoadMeasurement[] = [];
+      for (let k = 0; k < slices; k++) {
+        sutParts.push((await measure(client, proc, roundRobin(calls, client), slice, undefined, false)).measurement);
+        floorParts.push(await floor.measure(calls, slice, false));
+      }
+      result.sut = mergeMeasurements(sutParts);
+      result.floor = mergeMeasurements(floorParts);
+      if (result.sut) result.sut.gc = await gcOverWindows(proc, result.sut.windows ?? []);
+      if (result.floor) result.floor.gc = await gcOverWindows(floor.process, result.floor.windows ?? []);
+    } else {
+      const { measurement } = await measure(client, proc, roundRobin(calls, client), profile.traffic, during);
+      result.sut = measurement;
+      if (churnResult) result.churn = { ...churnResult, failedChecks: measurement.errors + measurement.unexpected };
+    }
   } finally {
     client.close();
     probe?.close();
     await proc.stop(options.clinic ? 'SIGINT' : 'SIGTERM', options.clinic ? 300_000 : 5000);
     await feeder.close();
   }
-  if (floor && result.sut) {
+  if (floor && result.sut && !result.floor) {
     log(`[${spec.name}] floor: no-op grpc-js ext_authz server, same client, same requests, same traffic`);
     result.floor = await floor.measure(calls, profile.traffic);
+  }
+  if (result.floor && result.sut) {
     result.ratios = {
       p50: result.sut.latency.p50 / result.floor.latency.p50,
       p99: result.sut.latency.p99 / result.floor.latency.p99,

@@ -49,6 +49,9 @@ t.test('the tiny profile end to end: our dikastes in a child process over real U
     const floor = store.floor!;
     t.ok(floor.completed > 50 && floor.errors === 0 && floor.unexpected === 0, 'floor measured in the same run');
     t.ok(Math.abs(store.ratios!.p50 - sut.latency.p50 / floor.latency.p50) < 1e-9);
+    t.equal(sut.windows?.length, 4, 'SUT measured in 4 slices');
+    t.equal(floor.windows?.length, 4, 'floor measured in 4 slices alternating with them');
+    t.ok(sut.windows![0][1] <= floor.windows![0][0] && floor.windows![0][1] <= sut.windows![1][0], 'slices alternate');
     t.ok(store.inProcess && store.inProcess.latency.count === 500 && store.inProcess.verdictMismatches === 0, 'in-process timing');
   }
   const html = fs.readFileSync(result.files.html, 'utf8');

@@ -11,7 +11,7 @@ import { FelixFromResources } from '@alpsim/felix';
 import { createCertificateAuthority } from '@alpsim/pki';
 import { PilotFake, type PilotWorkload } from '@alpsim/pilot';
 import { startSidecar, type Sidecar } from '../src/index';
-import { startEchoApp, startTcpEcho, tempDir } from './helpers/servers';
+import { eventually, startEchoApp, startTcpEcho, tempDir } from './helpers/servers';
 
 const RESOURCES = `
 apiVersion: v1
@@ -65,7 +65,7 @@ const WORKLOADS: PilotWorkload[] = [
     ports: [{ port: 8080, name: 'http' }, { port: 27017, name: 'mongo' }] },
   { namespace: 'shop', name: 'intruder', ip: '10.0.0.30', serviceAccount: 'intruder', labels: { app: 'intruder' } },
 ];
-const LOOPBACK: Record<string, string> = { '10.0.0.10': '127.0.40.10', '10.0.0.20': '127.0.40.20', '10.0.0.30': '127.0.40.30' };
+const LOOPBACK: Record<string, string> = { '10.0.0.10': '127.0.50.10', '10.0.0.20': '127.0.50.20', '10.0.0.30': '127.0.50.30' };
 const PEER_IPS = Object.fromEntries(Object.entries(LOOPBACK).map(([ip, lo]) => [lo, ip]));
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
@@ -184,7 +184,7 @@ t.test('Pilot fake → pilot-webhook → proxy → Dikastes (fed by Felix) → a
     t.equal(del.status, 403);
     t.equal(app.requests, before, 'denied requests never reach the app');
     t.equal(backend.counters.get('ext_authz.denied'), 2);
-    t.match(backend.logLines().filter((l) => l.includes('"DELETE')).at(-1), /403 UAEX authz=denied src=10\.0\.0\.10:\d+ principal=spiffe:\/\/cluster\.local\/ns\/shop\/sa\/frontend/);
+    t.match(await eventually(() => backend.logLines().filter((l) => l.includes('"DELETE')).at(-1) ?? '', (l) => l !== ''), /403 UAEX authz=denied src=10\.0\.0\.10:\d+ principal=spiffe:\/\/cluster\.local\/ns\/shop\/sa\/frontend/);
   });
 
   await t.test('listener left without the filter: forwarded unchecked', async (t) => {

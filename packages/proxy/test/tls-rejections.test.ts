@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { mtlsRequest, plaintextRequest, startSidecar } from '../src/index';
 import { createCertificateAuthority, type SvidFlaw } from '@alpsim/pki';
 import { issueLeaf, makeCa } from './helpers/certs';
-import { httpListener, ldsWith, startAuthzServer, startEchoApp, tempDir } from './helpers/servers';
+import { eventually, httpListener, ldsWith, startAuthzServer, startEchoApp, tempDir } from './helpers/servers';
 
 const ca = createCertificateAuthority({ trustDomain: 'cluster.local' });
 const otherCa = createCertificateAuthority({ trustDomain: 'cluster.local', organization: 'evil.example' });
@@ -61,8 +61,8 @@ t.test('client certificate rejections', async (t) => {
     const res = await plaintextRequest({ to, localAddress: LOOP_X, path: '/' });
     t.equal(res.status, 0);
     t.ok(res.failure);
-    await new Promise((r) => setTimeout(r, 20));
-    t.match(lines.filter((l) => l.includes(' tls: ')).at(-1), /plaintext HTTP sent to an mTLS listener \(TLS required\)/);
+    const line = await eventually(() => lines.filter((l) => l.includes(' tls: ')).at(-1) ?? '', (l) => /plaintext/.test(l));
+    t.match(line, /plaintext HTTP sent to an mTLS listener \(TLS required\)/);
     t.equal(b.counters.get('ssl.connection_error'), 1);
   });
 

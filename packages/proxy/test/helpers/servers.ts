@@ -21,9 +21,8 @@ export type AuthzBehaviour =
 
 export interface TestAuthzServer {
   socketPath: string;
-  requests: { version: AuthzApiVersion; request: CheckRequest }[];
-  /** Checks the client cancelled before the answer */
-  cancelled: number;
+  /** every Check received; `cancelled` turns true if the client cancels it before the answer */
+  requests: { version: AuthzApiVersion; request: CheckRequest; cancelled: boolean }[];
   behaviour: AuthzBehaviour;
   close(): Promise<void>;
 }
@@ -34,15 +33,15 @@ export async function startAuthzServer(socketPath: string, behaviour: AuthzBehav
   const state: TestAuthzServer = {
     socketPath,
     requests: [],
-    cancelled: 0,
     behaviour,
     close: async () => { server.forceShutdown(); },
   };
   for (const version of ['v2', 'v2alpha', 'v3'] as AuthzApiVersion[]) {
     server.addService(authorizationService(version), {
       Check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
-        state.requests.push({ version, request: call.request });
-        call.on('cancelled', () => { state.cancelled += 1; });
+        const entry = { version, request: call.request, cancelled: false };
+        state.requests.push(entry);
+        call.on('cancelled', () => { entry.cancelled = true; });
         const b = state.behaviour;
         if (b.kind === 'allow') callback(null, { status: { code: 0 } });
         else if (b.kind === 'deny') callback(null, { status: { code: b.code ?? 7 } });
@@ -142,4 +141,14 @@ export function ldsWith(...listeners: object[]): { listeners: object[] } {
       ...listeners,
     ],
   };
+}
+
+/** Poll `probe` until `done(value)` holds (or fail after `ms`); returns the last value. */
+export async function eventually<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, ms = 10000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -22,7 +22,7 @@ import {
 } from '@alpsim/scenario';
 import { DEFAULT_SETTLE_SECONDS, exportScenario, type ExportOptions, type KindExport } from './export';
 import { Kubectl } from './kubectl';
-import { runExportedScenario } from './run';
+import { checkCluster, runExportedScenario } from './run';
 import { loadVersions } from './versions';
 import { writeExport } from './write';
 
@@ -120,8 +120,9 @@ export async function kindRunCommand(paths: string[], opts: RunOptions): Promise
   const options = exportOptions(opts);
   const context = opts.context ?? `kind-${options.versions.KIND_CLUSTER_NAME}`;
   const kubectl = new Kubectl(context);
-  const root = opts.manifests ?? fs.mkdtempSync(path.join(os.tmpdir(), 'alpsim-kind-'));
   const timeoutSeconds = positiveNumber(opts.timeout, '--timeout');
+  await checkCluster(kubectl, context);
+  const root = opts.manifests ?? fs.mkdtempSync(path.join(os.tmpdir(), 'alpsim-kind-'));
   const results: ScenarioResult[] = [];
   for (const [i, r] of resolved.entries()) {
     const exp = exportScenario(r, options);

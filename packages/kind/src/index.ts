@@ -19,7 +19,7 @@ export {
 export { exportFiles, renderManifestFile, writeExport, type ExportedFile } from './write';
 export { clientScript, shQuote, RESULT_KIND, type ProbeCall } from './client-script';
 export { parseProbeLog, verdictOfProbe, requestResult, type ProbeResult } from './results';
-export { runExportedScenario, type KindRunOptions } from './run';
+export { runExportedScenario, checkCluster, type KindRunOptions } from './run';
 export { Kubectl } from './kubectl';
 export { loadVersions, parseVersionsEnv, renderPlaceholders, kindScriptsDir, type KindVersions } from './versions';
 export { dns1035Name, dns1123Name, ipInPool, uniqueName } from './names';

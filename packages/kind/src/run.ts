@@ -97,6 +97,15 @@ async function cleanUp(opts: KindRunOptions, exp: KindExport): Promise<void> {
   if (problems.length) throw new Error(problems.join('; '));
 }
 
+/** Fail early, as a user error, when the context names no reachable cluster. */
+export async function checkCluster(kubectl: Kubectl, context: string): Promise<void> {
+  const r = await kubectl.run(['get', 'namespace', 'default', '-o', 'name', '--request-timeout=20s']);
+  if (r.code !== 0) {
+    const why = (r.stderr.trim() || r.stdout.trim()).split('\n')[0];
+    throw Object.assign(new Error(`no reachable cluster at kubectl context ${context}: ${why}\n(create it with scripts/kind/up, or name another with --context)`), { userError: true });
+  }
+}
+
 export async function runExportedScenario(resolved: ResolvedScenario, exp: KindExport, opts: KindRunOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const notes = [...exp.warnings];
@@ -104,10 +113,12 @@ export async function runExportedScenario(resolved: ResolvedScenario, exp: KindE
   const byId = requestsById(resolved);
   const seen = new Map<string, ProbeResult>();
   let error: string | undefined;
+  let applied = false;
   try {
     for (const f of exp.baseFiles) {
       if (!f.objects.length) continue;
       opts.log?.(`kubectl apply -f ${f.name}`);
+      applied = true;
       await opts.kubectl.must(['apply', '-f', path.join(opts.dir, f.name)]);
     }
     await waitForPods(opts, exp.pods);
@@ -138,7 +149,7 @@ export async function runExportedScenario(resolved: ResolvedScenario, exp: KindE
   } catch (e) {
     error = (e as Error).message;
   } finally {
-    if (!opts.keep) await cleanUp(opts, exp).catch((e: Error) => notes.push(`clean-up failed: ${e.message}`));
+    if (!opts.keep && applied) await cleanUp(opts, exp).catch((e: Error) => notes.push(`clean-up failed: ${e.message}`));
   }
   return { scenario: resolved.scenario, mode: 'full', results, durationMs: performance.now() - started, notes, ...(error ? { error } : {}) };
 }

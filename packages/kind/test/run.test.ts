@@ -7,7 +7,7 @@ import t from 'tap';
 import { loadScenarios, resolveScenario, type ResolvedScenario } from '@alpsim/scenario';
 import { exportScenario, type KindExport } from '../src/export';
 import { Kubectl } from '../src/kubectl';
-import { runExportedScenario } from '../src/run';
+import { checkCluster, runExportedScenario } from '../src/run';
 import { loadVersions } from '../src/versions';
 import { writeExport } from '../src/write';
 import { REPO_ROOT } from './helpers/validate';
@@ -94,6 +94,15 @@ t.test('a missing result line is a harness failure naming the Job', async (t) =>
   const result = await runExportedScenario(resolved, exp, { kubectl, dir, timeoutSeconds: 30, keep: true });
   t.equal(result.results.length, 1);
   t.match(result.error, /Job shop\/alpsim-r-\w+ printed no result for requests\[\d\] \(see kubectl logs job\/alpsim-r-\w+ -n shop\)/);
+});
+
+t.test('checkCluster: the context must answer', async (t) => {
+  const resolved = await scenario('quickstart');
+  const { kubectl, calls } = setup(t, resolved, {});
+  await t.resolves(checkCluster(kubectl, 'kind-test'));
+  t.same(calls(), ['get namespace default -o name --request-timeout=20s']);
+  const failing = new Kubectl('kind-test', '/bin/false');
+  await t.rejects(checkCluster(failing, 'kind-test'), { message: /no reachable cluster at kubectl context kind-test/, userError: true });
 });
 
 t.test('pods that never get Ready: nothing is sent, objects are still cleaned up', async (t) => {

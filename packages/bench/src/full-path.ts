@@ -9,6 +9,7 @@ import { runLoad, type LoadCall } from './load';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile } from './profile';
 import type { FullPathResult, LoadMeasurement } from './results';
+import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
 import { ManagedProcess, summarizeGc, sutArgv } from './sut';
@@ -22,8 +23,8 @@ async function waitForLine(proc: ManagedProcess, pattern: RegExp, timeoutMs: num
   for (;;) {
     const m = pattern.exec(fs.existsSync(proc.options.logFile) ? fs.readFileSync(proc.options.logFile, 'utf8') : '');
     if (m) return m;
-    if (proc.hasExited) throw new Error(`sidecar ${proc.describeExit()}:\n${proc.logTail()}`);
-    if (Date.now() > deadline) throw new Error(`sidecar not listening after ${timeoutMs} ms:\n${proc.logTail()}`);
+    if (proc.hasExited) throw runFailure(`sidecar ${proc.describeExit()}; its last output:\n${proc.logTail()}`);
+    if (Date.now() > deadline) throw runFailure(`sidecar not listening after ${timeoutMs} ms; its last output:\n${proc.logTail()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -147,8 +148,8 @@ export async function measureFullPath(
   try {
     const deadline = Date.now() + 120_000;
     while (!(await probe.readiness(1000).catch(() => false))) {
-      if (sut.hasExited) throw new Error(`system under test ${sut.describeExit()}:\n${sut.logTail()}`);
-      if (Date.now() > deadline) throw new Error('system under test not ready after 120 s');
+      if (sut.hasExited) throw runFailure(`system under test ${sut.describeExit()} before becoming ready; its last output:\n${sut.logTail()}`);
+      if (Date.now() > deadline) throw runFailure('system under test not ready after 120 s');
       await new Promise((r) => setTimeout(r, 50));
     }
     const results: LoadMeasurement[] = [];

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckClient, encodeCheckRequest } from './check-client';
+import { runFailure } from './errors';
 import { PolicySyncFeeder } from './feeder';
 import { measureFullPath } from './full-path';
 import { measureScenarioVsBare } from './scenario-vs-bare';
@@ -33,10 +34,6 @@ function makeRunDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'alpb-'));
 }
 
-/** A run that cannot go on because of the environment or the SUT: printed without a stack, exit 1. */
-function runFailure(message: string): Error {
-  return Object.assign(new Error(message), { userError: true, exitCode: 1 });
-}
 
 function tailOf(proc: ManagedProcess): string {
   const tail = proc.logTail();

@@ -5,6 +5,7 @@ import { PolicySyncFeeder } from './feeder';
 import { runLoad } from './load';
 import type { BenchProfile } from './profile';
 import type { ScenarioVsBareResult } from './results';
+import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
 import { ManagedProcess, sutArgv } from './sut';
@@ -63,7 +64,7 @@ export async function measureScenarioVsBare(
   const resolved = await resolveScenario(scenario);
   const run = await runScenario(resolved, { mode: 'direct', explain: false, concurrency, dikastesCommand: options.dikastesCommand });
   const scenarioMs = performance.now() - t0;
-  if (run.error) throw new Error(`scenario run failed: ${run.error}`);
+  if (run.error) throw runFailure(`scenario run failed: ${run.error}`);
   const met = run.results.filter((r) => r.met).length;
 
   log(`[scenario] ${requests} bare Check calls, same concurrency`);
@@ -79,7 +80,7 @@ export async function measureScenarioVsBare(
   try {
     const deadline = Date.now() + 60_000;
     while (!(await client.readiness(1000).catch(() => false))) {
-      if (sut.hasExited || Date.now() > deadline) throw new Error(`system under test not ready: ${sut.describeExit()}\n${sut.logTail()}`);
+      if (sut.hasExited || Date.now() > deadline) throw runFailure(`system under test not ready (${sut.describeExit()}); its last output:\n${sut.logTail()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));

@@ -163,7 +163,11 @@ export function sutArgv(command: string | undefined, listen: string, dial: strin
   if (!command) {
     argv = [process.execPath, ourDikastesBin(), 'server', '-l', listen, '-d', dial];
   } else {
-    const words = command.trim().split(/\s+/);
+    // The SUT runs in the run directory: make words naming files relative to the user's cwd absolute.
+    const words = command
+      .trim()
+      .split(/\s+/)
+      .map((w) => (!w.startsWith('-') && !path.isAbsolute(w) && w.includes('/') && fs.existsSync(w) ? path.resolve(w) : w));
     if (words.some((w) => w.includes('{listen}') || w.includes('{dial}'))) {
       argv = words.map((w) => w.replaceAll('{listen}', listen).replaceAll('{dial}', dial));
     } else {

@@ -95,11 +95,11 @@ export function formatSummary(result: BenchResult): string {
   if (churn.length) {
     out.push('');
     out.push('policy churn (update sent by the feeder → first probe Check reflecting it):');
-    const r: string[][] = [['store', 'rate/s', 'updates', 'observed', 'p50 ms', 'p99 ms', 'max ms', 'failed checks']];
+    const r: string[][] = [['store', 'rate/s', 'updates', 'observed', 'p50 ms', 'p99 ms', 'max ms', 'probe RTT p50/p99 ms', 'failed checks']];
     for (const s of churn) {
       const c = s.churn!;
       r.push([s.name, String(c.rate), String(c.updatesSent), String(c.observed), fmtMs(c.propagation.p50), fmtMs(c.propagation.p99),
-        fmtMs(c.propagation.max), String(c.failedChecks + c.probeErrors)]);
+        fmtMs(c.propagation.max), c.probeRoundTrip ? `${fmtMs(c.probeRoundTrip.p50)}/${fmtMs(c.probeRoundTrip.p99)}` : '—', String(c.failedChecks + c.probeErrors)]);
     }
     out.push(table(r));
   }

@@ -53,6 +53,8 @@ export interface ChurnResult {
   propagation: LatencySummary;
   probeChecks: number;
   probeErrors: number;
+  /** Round trip of the probe's own Checks (part of every propagation figure). */
+  probeRoundTrip: LatencySummary;
   /** Checks of the main traffic that errored or got a wrong verdict during churn. */
   failedChecks: number;
 }

@@ -245,6 +245,7 @@ async function runChurn(
   const probeRequest = encodeCheckRequest(spec.probeRequest);
   const intervalMs = 1000 / churn.rate;
   const samples: number[] = [];
+  const probeRtts: number[] = [];
   let pending: { expected: number; sentAt: number } | undefined;
   let updatesSent = 0;
   let unobserved = 0;
@@ -258,6 +259,7 @@ async function runChurn(
       const t = performance.now();
       try {
         const code = await probe.check(probeRequest);
+        probeRtts.push(performance.now() - t);
         probeChecks++;
         if (pending && code === pending.expected) {
           samples.push(performance.now() - pending.sentAt);
@@ -303,6 +305,7 @@ async function runChurn(
     propagation: summarizeSamples(samples),
     probeChecks,
     probeErrors,
+    probeRoundTrip: summarizeSamples(probeRtts),
   };
 }
 

@@ -4,7 +4,7 @@ import t from 'tap';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import type { AuthzApiVersion } from '@alpsim/proto';
-import { startSidecar, type Sidecar } from '../src/index';
+import { plaintextRequest, startSidecar, type Sidecar } from '../src/index';
 import { createCertificateAuthority } from '@alpsim/pki';
 import { eventually, httpListener, ldsWith, startAuthzServer, startEchoApp, startTcpEcho, tcpListener, tempDir } from './helpers/servers';
 
@@ -302,4 +302,26 @@ t.test('compat modern: :scheme, request.time and denied_response', async (t) => 
   t.equal(attrs.request!.http!.headers![':scheme'], 'https');
   t.ok(attrs.request!.time, 'request.time set');
   t.equal(attrs.source!.address!.socketAddress!.address, LOOP_A, 'no peer map: the loopback address itself');
+});
+
+t.test('plaintext listener (mesh mTLS off): checked with empty principals, bare clients welcome', async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket);
+  const app = await startEchoApp();
+  const plain = httpListener(POD_B, 8080, true) as Record<string, unknown>;
+  delete plain.ssl_context;
+  const b = await startSidecar({
+    lds: ldsWith(plain), workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { '127.0.10.99': '192.168.7.7' },
+    authzTimeoutMs: 2000, clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
+  t.equal(b.listener(8080)!.tls, false);
+  const res = await plaintextRequest({ to: { loopbackAddress: LOOP_B, listenPort: b.listener(8080)!.address.port, ip: POD_B, port: 8080 }, localAddress: '127.0.10.99', path: '/p?x=1' });
+  t.equal(res.status, 200);
+  const attrs = authz.requests[0].request.attributes!;
+  t.equal(attrs.source!.address!.socketAddress!.address, '192.168.7.7', 'bare source IP mapped back to its scenario IP');
+  t.equal(attrs.source!.principal ?? '', '', 'no identity without TLS');
+  t.equal(attrs.destination!.principal ?? '', '');
+  t.equal(attrs.request!.http!.headers!['x-forwarded-proto'], 'http');
 });

@@ -75,7 +75,7 @@ export function renderHtml(result: BenchResult): string {
   }
   const churn = result.stores.filter((s) => s.churn);
   const targets = result.targets.map((t) =>
-    `<tr class="${t.pass ? 'pass' : 'miss'}"><td>${t.pass ? 'PASS' : 'MISS'}</td><td>${esc(t.description)}</td><td>${t.measured.toFixed(3)} ${esc(t.unit)}</td><td>${t.comparison} ${t.limit} ${esc(t.unit)}</td><td>${esc(t.detail)}</td></tr>`).join('\n');
+    `<tr class="${t.pass ? 'pass' : 'miss'}"><td>${t.pass ? 'PASS' : 'MISS'}</td><td>${esc(t.description)}</td><td>${t.measured.toFixed(t.unit === 'MB' || t.unit === '' ? 0 : 3)} ${esc(t.unit)}</td><td>${t.comparison} ${t.limit} ${esc(t.unit)}</td><td>${esc(t.detail)}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>alpsim bench: ${esc(result.profile.name)}</title>
 <style>

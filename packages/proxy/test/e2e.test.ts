@@ -219,4 +219,16 @@ t.test('Pilot fake → pilot-webhook → proxy → Dikastes (fed by Felix) → a
     await waitFor('dikastes back in sync', async () => (await get(frontend, backend, '/api/items')).status === 200);
     t.pass('recovered after Dikastes restart');
   });
+
+  await t.test('pilot-webhook down: Pilot falls back to its own LDS, so nothing is checked', async (t) => {
+    await stop(webhook.child);
+    const uncached = new PilotFake({ workloads: WORKLOADS, webhookEndpoint: `unix://${webhookSocket}` });
+    const fallback = await uncached.fetchListeners(uncached.nodeId('shop', 'backend'));
+    t.equal(fallback.source, 'fallback');
+    const bare = await startSidecar({ ...backendOptions, lds: fallback.body, ldsSource: "Pilot's own LDS" });
+    t.teardown(() => bare.close());
+    t.notOk(bare.listeners.some((l) => l.extAuthz), 'no listener has envoy.ext_authz');
+    const res = await get(intruder, bare, '/api/items', 'DELETE');
+    t.equal(res.status, 200, 'the intruder is forwarded unchecked');
+  });
 });

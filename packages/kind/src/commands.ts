@@ -23,6 +23,7 @@ import {
 import { DEFAULT_SETTLE_SECONDS, exportScenario, type ExportOptions, type KindExport } from './export';
 import { Kubectl } from './kubectl';
 import { checkCluster, runExportedScenario } from './run';
+import { compareWithEngine, comparisonNotes } from './compare';
 import { loadVersions } from './versions';
 import { writeExport } from './write';
 
@@ -130,6 +131,7 @@ export async function kindRunCommand(paths: string[], opts: RunOptions): Promise
     writeExport(exp, dir);
     const log = opts.verbose ? (line: string) => process.stderr.write(`${r.scenario.name}: ${line}\n`) : undefined;
     const result = await runExportedScenario(r, exp, { kubectl, dir, timeoutSeconds, keep: opts.keep === true, log });
+    result.notes.push(...comparisonNotes(compareWithEngine(r, result)));
     result.notes.push(`ran on kubectl context ${context}; manifests in ${dir}`);
     results.push(result);
   }

@@ -21,6 +21,7 @@ export { clientScript, shQuote, RESULT_KIND, type ProbeCall } from './client-scr
 export { parseProbeLog, verdictOfProbe, requestResult, type ProbeResult } from './results';
 export { runExportedScenario, checkCluster, type KindRunOptions } from './run';
 export { Kubectl } from './kubectl';
+export { compareWithEngine, comparisonNotes, type EngineComparison } from './compare';
 export { loadVersions, parseVersionsEnv, renderPlaceholders, kindScriptsDir, type KindVersions } from './versions';
 export { dns1035Name, dns1123Name, ipInPool, uniqueName } from './names';
 export { checkHealth, parseHealthzArgs, DEFAULT_HEALTHZ_DIAL, type HealthzArgs } from './healthz';

@@ -8,6 +8,7 @@ import { loadScenarios, resolveScenario, type ResolvedScenario } from '@alpsim/s
 import { exportScenario, type KindExport } from '../src/export';
 import { Kubectl } from '../src/kubectl';
 import { checkCluster, runExportedScenario } from '../src/run';
+import { compareWithEngine, comparisonNotes } from '../src/compare';
 import { loadVersions } from '../src/versions';
 import { writeExport } from '../src/write';
 import { REPO_ROOT } from './helpers/validate';
@@ -70,6 +71,7 @@ t.test('quickstart: apply, wait, Jobs, logs → results, clean-up', async (t) =>
     ['requests[3]', 'deny', true],
   ]);
   t.equal(result.results[3].detail, 'no response: curl exit 28 (timeout)');
+  t.same(comparisonNotes(compareWithEngine(resolved, result)), ["alpsim's engine agrees on 4/4 verdicts"]);
   t.same(calls(), [
     'apply -f 00-namespaces.yaml',
     'apply -f 10-serviceaccounts.yaml',
@@ -142,6 +144,10 @@ t.test('policy-change: step files between Job rounds, step numbers kept, --keep 
   ], 'no policies at first (empty file skipped), steps in order, nothing deleted with --keep');
   const steps = result.results.map((r) => r.step);
   t.same(steps, [undefined, undefined, 1, 2, 3, 5, 6, 8]);
-  // Every request answered 200 here, so the expected denies are reported unmet: the table is honest.
+  // Every request answered 200 here, so the expected denies are reported unmet: the table is honest,
+  // and each of them is named as a disagreement with alpsim's engine, with the engine's reason.
+  const notes = comparisonNotes(compareWithEngine(resolved, result));
+  t.equal(notes[0], "alpsim's engine agrees on 5/8 verdicts");
+  t.match(notes[1], /^differs from alpsim: "web may no longer delete" \(steps\[2\]\.request\): kind allow \(OK\), alpsim engine deny — /);
   t.equal(result.results.filter((r) => !r.met).length, resolved.requests.concat(resolved.steps.flatMap((s) => (s.kind === 'request' ? [s.request] : []))).filter((r) => r.expect === 'deny').length);
 });

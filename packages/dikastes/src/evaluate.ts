@@ -140,35 +140,15 @@ function evaluateRules(
     }
     const rule = rules[i];
     const r = matchRule(rule, ctx, env);
-    if (r === INVALID_PATH) {
-      step?.rules.push({ index: rule.index, action: rule.rawAction, matched: false, failedClause: ctx.failedClause, invalidPath: true });
-      decidingRule = rule;
-      return PolicyResult.Invalid;
+    if (step !== undefined) {
+      const trace: RuleTrace = { index: rule.index, action: rule.rawAction, matched: r === MATCH };
+      if (r === INVALID_PATH) trace.invalidPath = true;
+      if (r !== MATCH) trace.failedClause = ctx.failedClause;
+      else if (rule.action === 'log') trace.skipped = true;
+      step.rules.push(trace);
     }
-    if (r !== MATCH) {
-      step?.rules.push({ index: rule.index, action: rule.rawAction, matched: false, failedClause: ctx.failedClause });
-      continue;
-    }
-    switch (rule.action) {
-      case 'log':
-        step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true, skipped: true });
-        continue;
-      case 'allow':
-        step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        decidingRule = rule;
-      return PolicyResult.Allow;
-      case 'deny':
-        step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        decidingRule = rule;
-      return PolicyResult.Deny;
-      case 'pass':
-        step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        decidingRule = rule;
-      return PolicyResult.Pass;
-      default:
-        step?.rules.push({ index: rule.index, action: rule.rawAction, matched: true });
-        throw new CheckCrash(`rule ${rule.index} matched with unknown action ${JSON.stringify(rule.rawAction)}`);
-    }
+    const result = decide(rule, r);
+    if (result !== -1) return result;
   }
   return PolicyResult.NoMatch;
 }
@@ -483,10 +463,10 @@ export function evaluateCheck(store: PolicyStore | null, request: CheckRequest, 
   if (store.endpoint === null) return finish(Code.PERMISSION_DENIED, { kind: 'no-endpoint' }, ctx, undefined, options);
   // Identities: a non-SPIFFE principal denies; an empty one only before v3.12 (§9 items 21-22).
   const strict = compat === '3.2';
-  for (const peer of [ctx.source, ctx.destination]) {
-    if (peer.identity === 'invalid' || (strict && peer.identity === 'empty')) {
-      return finish(Code.PERMISSION_DENIED, { kind: 'identity' }, ctx, undefined, options);
-    }
+  const src = ctx.source.identity;
+  const dst = ctx.destination.identity;
+  if (src === 'invalid' || dst === 'invalid' || (strict && (src === 'empty' || dst === 'empty'))) {
+    return finish(Code.PERMISSION_DENIED, { kind: 'identity' }, ctx, undefined, options);
   }
   const env: MatchEnv = { dialect: dialectFor(compat), anonymousMatchesIdentity: !strict };
   const evaluation = new Evaluation(store, ctx, env, compat, options.explain === true);

@@ -170,10 +170,6 @@ export class CompiledIpSet {
     if (onSet !== undefined) onSet(this);
   }
 
-  /** The NET prefix index this set belongs to. */
-  get netIndex(): NetIndex {
-    return this.index;
-  }
 
   /** Whether the peer's address (and, for IP_AND_PORT, protocol and port) is in the set. */
   containsPeer(peer: PeerContext): boolean {

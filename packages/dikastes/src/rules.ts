@@ -44,13 +44,10 @@ export interface CompiledRule {
   readonly rawAction: string;
   readonly src: SideMatcher;
   readonly dst: SideMatcher;
-  readonly hasHttp: boolean;
   readonly methods: ReadonlySet<string> | null;
   readonly paths: readonly PathMatcher[] | null;
   readonly protocol: ProtocolMatch | null;
   readonly notProtocol: ProtocolMatch | null;
-  /** Every IP set id the rule references (for dangling-reference diagnostics). */
-  readonly ipSetIds: readonly string[];
 }
 
 type PathMatcher = { kind: 'exact' | 'prefix'; value: string } | { kind: 'none' };
@@ -236,26 +233,16 @@ export function compileRule(rule: Rule, index: number, policyNamespace: string, 
     resolve,
   );
   const http = compileHttp(rule.httpMatch);
-  const ipSetIds = [
-    ...(src.ipSets ?? []),
-    ...(src.notIpSets ?? []),
-    ...(src.namedPortSets ?? []),
-    ...(dst.ipSets ?? []),
-    ...(dst.notIpSets ?? []),
-    ...(dst.namedPortSets ?? []),
-  ].map((slot) => slot.id);
   return {
     index,
     action: actionKind(rawAction),
     rawAction,
     src,
     dst,
-    hasHttp: rule.httpMatch !== null && rule.httpMatch !== undefined,
     methods: http.methods,
     paths: http.paths,
     protocol: compileProtocol(rule.protocol),
     notProtocol: compileProtocol(rule.notProtocol),
-    ipSetIds,
   };
 }
 

@@ -16,13 +16,20 @@ let signalHandlersInstalled = false;
 function installSignalHandlers(): void {
   if (signalHandlersInstalled) return;
   signalHandlersInstalled = true;
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
+    if (stopping) {
+      // A second Ctrl-C: no more waiting, kill everything now.
+      for (const s of live) s.killNow();
+      process.exit(code);
+    }
+    stopping = true;
     process.stderr.write(`\nalpsim: ${signal}: stopping every child process and removing sockets…\n`);
     void Promise.all([...live].map((s) => s.shutdown())).finally(() => process.exit(code));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.once('exit', () => {
     for (const s of live) s.killNow();
   });
@@ -74,7 +81,7 @@ export class Supervisor {
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private closed = false;
 
-  constructor(prefix = 'alpsim-') {
+  constructor(prefix = 'alpsim-run-') {
     // Short base: Unix socket paths must stay under ~100 bytes.
     const base = fs.existsSync('/tmp') ? '/tmp' : os.tmpdir();
     this.dir = fs.mkdtempSync(path.join(base, prefix));

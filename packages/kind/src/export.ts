@@ -83,18 +83,22 @@ function cleanObject(r: LoadedResource): Record<string, any> {
   return copy;
 }
 
-/** The objects `kubectl delete -f` needs to find a resource. */
-function referenceObject(r: { kind: string; namespace: string; name: string }, apiVersionOf: (kind: string) => string): Record<string, any> {
-  const kind = r.kind === 'K8sNetworkPolicy' ? 'NetworkPolicy' : r.kind;
-  return { apiVersion: apiVersionOf(r.kind), kind, metadata: r.namespace ? { name: r.name, namespace: r.namespace } : { name: r.name } };
+const CALICO_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy', 'NetworkSet', 'GlobalNetworkSet', 'Tier', 'Profile']);
+
+/** What `kubectl delete -f` needs to find a resource a delete step names (steps never delete workloads). */
+function referenceObject(r: { kind: string; namespace: string; name: string }): Record<string, any> {
+  const [apiVersion, kind] =
+    r.kind === 'K8sNetworkPolicy' ? ['networking.k8s.io/v1', 'NetworkPolicy'] : [CALICO_KINDS.has(r.kind) ? 'projectcalico.org/v3' : 'v1', r.kind];
+  return { apiVersion, kind, metadata: r.namespace ? { name: r.name, namespace: r.namespace } : { name: r.name } };
 }
 
-function apiVersionOfKind(kind: string): string {
-  if (kind === 'K8sNetworkPolicy') return 'networking.k8s.io/v1';
-  if (['NetworkPolicy', 'GlobalNetworkPolicy', 'NetworkSet', 'GlobalNetworkSet', 'Tier', 'Profile'].includes(kind)) return 'projectcalico.org/v3';
-  if (['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind)) return 'apps/v1';
-  return 'v1';
-}
+/** Names of the base files, in the order they are applied. */
+export const BASE_FILES = {
+  namespaces: '00-namespaces.yaml',
+  serviceAccounts: '10-serviceaccounts.yaml',
+  policies: '20-policies.yaml',
+  workloads: '30-workloads.yaml',
+} as const;
 
 /** `60-step-007-apply.yaml`: sorts after the base files and in step order. */
 function stepFileName(step: number, what: 'apply' | 'delete' | 'requests'): string {
@@ -155,7 +159,7 @@ class Exporter {
         metadata: { name: IP_SOURCES_NAMESPACE, labels: { 'istio-injection': 'disabled' }, annotations: { [SCENARIO_ANNOTATION]: this.scenarioName } },
       });
     }
-    return { name: '00-namespaces.yaml', objects };
+    return { name: BASE_FILES.namespaces, objects };
   }
 
   serviceAccounts(): ManifestFile {
@@ -167,7 +171,7 @@ class Exporter {
     }
     for (const r of this.resourcesOfKind('ServiceAccount')) accounts.set(`${r.namespace}/${r.name}`, cleanObject(r));
     const objects = [...accounts.keys()].sort().map((k) => accounts.get(k)!);
-    return { name: '10-serviceaccounts.yaml', objects };
+    return { name: BASE_FILES.serviceAccounts, objects };
   }
 
   policies(): ManifestFile {
@@ -176,7 +180,7 @@ class Exporter {
     for (const r of this.resourcesOfKind('Profile')) {
       this.warnings.push(`Profile ${r.name} is not exported: on Kubernetes, Calico derives profiles from namespaces and service accounts (label those instead)`);
     }
-    return { name: '20-policies.yaml', objects };
+    return { name: BASE_FILES.policies, objects };
   }
 
   private pinnedIp(ip: string, what: string): string | undefined {
@@ -241,7 +245,7 @@ class Exporter {
         },
       });
     }
-    return { name: '30-workloads.yaml', objects };
+    return { name: BASE_FILES.workloads, objects };
   }
 
   private ipSources(): string[] {
@@ -348,7 +352,7 @@ class Exporter {
         stepFiles.push(file);
         plan.push({ kind: 'apply', file: file.name, step: step.index });
       } else if (step.kind === 'delete') {
-        const file = { name: stepFileName(step.index, 'delete'), objects: step.refs.map((r) => referenceObject(r, apiVersionOfKind)) };
+        const file = { name: stepFileName(step.index, 'delete'), objects: step.refs.map(referenceObject) };
         stepFiles.push(file);
         plan.push({ kind: 'delete', file: file.name, step: step.index });
       } else {

@@ -3,6 +3,8 @@
 export { registerKindCommands, exportCommand, kindRunCommand } from './commands';
 export {
   exportScenario,
+  BASE_FILES,
+  DEFAULT_SETTLE_SECONDS,
   IP_SOURCES_NAMESPACE,
   WORKLOAD_LABEL,
   SCENARIO_ANNOTATION,

@@ -2,7 +2,7 @@
 // apply/delete steps between them) and turn the Jobs' logs into alpsim results.
 import * as path from 'node:path';
 import type { RequestResult, ResolvedRequest, ResolvedScenario, ScenarioResult } from '@alpsim/scenario';
-import type { KindExport, ProbeJob } from './export';
+import { BASE_FILES, type KindExport, type ManifestFile, type ProbeJob } from './export';
 import { Kubectl } from './kubectl';
 import { parseProbeLog, requestResult, type ProbeResult } from './results';
 
@@ -79,15 +79,16 @@ async function cleanUp(opts: KindRunOptions, exp: KindExport): Promise<void> {
     const r = await opts.kubectl.run(['delete', ...args, ...wait]);
     if (r.code !== 0) problems.push(r.stderr.trim() || `kubectl delete ${args.join(' ')} exited ${r.code}`);
   };
+  const base = (name: string): ManifestFile => exp.baseFiles.find((f) => f.name === name) ?? { name, objects: [] };
   // Cluster-scoped objects first (they outlive namespaces), then the namespaces with everything in them.
   for (const f of [...exp.stepFiles].reverse()) if (f.name.endsWith('-apply.yaml') && f.objects.length) await del(['-f', path.join(opts.dir, f.name)]);
-  if (exp.baseFiles[2]?.objects.length) await del(['-f', path.join(opts.dir, exp.baseFiles[2].name)]);
-  const namespaces = exp.baseFiles[0].objects.map((o) => String(o.metadata.name)).filter((n) => !PROTECTED_NAMESPACES.has(n));
+  if (base(BASE_FILES.policies).objects.length) await del(['-f', path.join(opts.dir, BASE_FILES.policies)]);
+  const namespaces = base(BASE_FILES.namespaces).objects.map((o) => String(o.metadata.name)).filter((n) => !PROTECTED_NAMESPACES.has(n));
   if (namespaces.length) await del(['namespace', ...namespaces]);
   // In namespaces that stay (default, …), delete our own objects one by one.
   const kept = new Map<string, string[]>();
-  for (const f of [exp.baseFiles[1], exp.baseFiles[3], ...exp.stepFiles.filter((x) => x.name.endsWith('requests.yaml'))]) {
-    for (const o of f?.objects ?? []) {
+  for (const f of [base(BASE_FILES.serviceAccounts), base(BASE_FILES.workloads), ...exp.stepFiles.filter((x) => x.name.endsWith('requests.yaml'))]) {
+    for (const o of f.objects) {
       const ns = o.metadata?.namespace as string | undefined;
       if (!ns || !PROTECTED_NAMESPACES.has(ns) || !['ServiceAccount', 'Pod', 'Service', 'Job'].includes(o.kind)) continue;
       kept.set(ns, [...(kept.get(ns) ?? []), `${String(o.kind).toLowerCase()}/${o.metadata.name}`]);

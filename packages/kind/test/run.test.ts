@@ -151,3 +151,25 @@ t.test('policy-change: step files between Job rounds, step numbers kept, --keep 
   t.match(notes[1], /^differs from alpsim: "web may no longer delete" \(steps\[2\]\.request\): kind allow \(OK\), alpsim engine deny — /);
   t.equal(result.results.filter((r) => !r.met).length, resolved.requests.concat(resolved.steps.flatMap((s) => (s.kind === 'request' ? [s.request] : []))).filter((r) => r.expect === 'deny').length);
 });
+
+t.test('workloads in namespace default: only our objects are deleted, never the namespace', async (t) => {
+  const dir = t.testdir({
+    's.yaml': `apiVersion: alpsim/v1
+kind: Scenario
+metadata: {name: in-default}
+spec:
+  workloads:
+    - {name: a, namespace: default, serviceAccount: a, labels: {app: a}, ip: 10.0.5.1}
+    - {name: b, namespace: default, serviceAccount: default, labels: {app: b}, ip: 10.0.5.2}
+  requests:
+    - {name: a to b, from: default/a, to: default/b, expect: allow}
+`,
+  });
+  const [s] = await loadScenarios([path.join(dir, 's.yaml')]);
+  const resolved = await resolveScenario(s);
+  const { exp, dir: manifests, kubectl, calls } = setup(t, resolved, { 'alpsim-r-a': [line('requests[0]', '200', true)] });
+  const result = await runExportedScenario(resolved, exp, { kubectl, dir: manifests, timeoutSeconds: 30, keep: false });
+  t.equal(result.error, undefined);
+  const deletes = calls().filter((c) => c.startsWith('delete'));
+  t.same(deletes, ['delete -n default serviceaccount/a pod/a service/a pod/b service/b job/alpsim-r-a --ignore-not-found --wait=true --timeout=60s']);
+});

@@ -11,6 +11,8 @@ export type { Logger, LogRecord, AccessLogRecord, EventRecord, AuthzVerdict } fr
 export { principalOf, rfc2253Subject, uriSans, judgeClientCertificate } from './identity';
 export type { ClientCertPolicy } from './identity';
 export { DIKASTES_CLUSTER, DEFAULT_DIKASTES_SOCKET } from './clusters';
+export { AuthzClient } from './authz-client';
+export type { CheckOutcome, PendingCheck } from './authz-client';
 export { httpCheckRequest, tcpCheckRequest } from './check-request';
 export type { ConnectionInfo, HttpAttributes } from './check-request';
 export { registerProxyCommands, proxyOptionsFromArgs } from './commands';

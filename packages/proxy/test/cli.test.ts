@@ -1,5 +1,5 @@
 // `alpsim proxy` as a user runs it: a child process from an LDS file and an Istio certificate directory.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,18 +20,26 @@ function run(args: string[]) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-t.test('alpsim proxy serves an LDS file until SIGTERM', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
+/** A deny-all ext_authz server, an echo app and the backend's Istio cert directory, torn down with `t`. */
+async function fixture(t: Test) {
   const dir = tempDir();
   const authzSocket = path.join(dir, 'authz.sock');
   const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
   const app = await startEchoApp();
   const ca = createCertificateAuthority({ keyType: 'ec' });
-  writeIstioLayout(path.join(dir, 'certs'), ca.issueWorkload({ namespace: 'shop', serviceAccount: 'backend' }));
+  const certsDir = path.join(dir, 'certs');
+  writeIstioLayout(certsDir, ca.issueWorkload({ namespace: 'shop', serviceAccount: 'backend' }));
+  t.teardown(async () => { await authz.close(); await app.close(); });
+  return { dir, authzSocket, authz, app, ca, certsDir };
+}
+
+t.test('alpsim proxy serves an LDS file until SIGTERM', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
+  const { dir, authzSocket, authz, app, ca, certsDir } = await fixture(t);
   const ldsFile = path.join(dir, 'lds.json');
   fs.writeFileSync(ldsFile, JSON.stringify(ldsWith(httpListener('10.3.0.2', 8080, true))));
-  const proc = run(['proxy', '--lds', ldsFile, '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.2', '--certs', path.join(dir, 'certs'),
-    '--cluster', `calico.dikastes=unix://${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--peer', '127.0.30.1=10.3.0.1', '--authz-api', 'v2alpha']);
-  t.teardown(async () => { proc.child.kill('SIGKILL'); await authz.close(); await app.close(); });
+  const proc = run(['proxy', '--lds', ldsFile, '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.2', '--certs', certsDir,
+    '--cluster', `calico.dikastes=unix://${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--peer', '127.0.30.1=10.3.0.1', '--authz-api', 'v2alpha', '--authz-timeout-ms', '2000']);
+  t.teardown(() => { proc.child.kill('SIGKILL'); });
   const deadline = Date.now() + 15000;
   let match: RegExpExecArray | null = null;
   while (!(match = /listener http_10\.3\.0\.2_8080 \(http, mTLS\) on 127\.0\.30\.2:(\d+) filters \[envoy\.ext_authz, mixer, cors, router\]/.exec(proc.out()))) {
@@ -53,19 +61,14 @@ t.test('alpsim proxy serves an LDS file until SIGTERM', { skip: !fs.existsSync(A
 
 t.test('alpsim proxy --lds <Pilot URL> --refresh-ms: polls, rejects a bad body, applies a good one', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
   const http = await import('node:http');
-  const dir = tempDir();
-  const authzSocket = path.join(dir, 'authz.sock');
-  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
-  const app = await startEchoApp();
-  const ca = createCertificateAuthority({ keyType: 'ec' });
-  writeIstioLayout(path.join(dir, 'certs'), ca.issueWorkload({ namespace: 'shop', serviceAccount: 'backend' }));
+  const { authzSocket, app, ca, certsDir } = await fixture(t);
   let body = JSON.stringify(ldsWith(httpListener('10.3.0.2', 8080, false)));
   const pilot = http.createServer((_req, res) => res.end(body));
   await new Promise<void>((resolve) => pilot.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(pilot.address() as import('node:net').AddressInfo).port}/v1/listeners/istio-proxy/sidecar~10.3.0.2~backend.shop~shop.svc.cluster.local`;
-  const proc = run(['proxy', '--lds', url, '--refresh-ms', '50', '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.3', '--certs', path.join(dir, 'certs'),
-    '--cluster', `calico.dikastes=${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--listen-port', '8080=0']);
-  t.teardown(async () => { proc.child.kill('SIGKILL'); pilot.close(); await authz.close(); await app.close(); });
+  const proc = run(['proxy', '--lds', url, '--refresh-ms', '50', '--workload-ip', '10.3.0.2', '--loopback', '127.0.30.3', '--certs', certsDir,
+    '--cluster', `calico.dikastes=${authzSocket}`, '--cluster', `in.8080=127.0.0.1:${app.port}`, '--listen-port', '8080=0', '--authz-timeout-ms', '2000']);
+  t.teardown(() => { proc.child.kill('SIGKILL'); pilot.close(); });
   const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
     const deadline = Date.now() + 15000;
     while (!(await ok())) {

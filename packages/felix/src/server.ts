@@ -105,7 +105,9 @@ export class FelixServer {
     this.batch++;
     client = this.processor.join(workloadKey, stream);
     joinId = client.joinId;
-    this.log(`client ${workloadKey} joined (join ${joinId})`);
+    const pathAuthority = call.metadata.get('x-alpsim-original-authority')[0];
+    const via = pathAuthority ? ` (:authority ${decodeURIComponent(String(pathAuthority))} accepted as localhost)` : '';
+    this.log(`client ${workloadKey} joined (join ${joinId})${via}`);
   }
 
   /** @internal */

@@ -39,13 +39,15 @@ t.test('a client on a workload socket gets the join sequence; the request does n
 });
 
 t.test('absolute-path :authority (what a real Go Dikastes sends for -d /abs/path) is accepted', async (t) => {
-  const { felix, dir } = await startFelix(t);
+  const lines: string[] = [];
+  const { felix, dir } = await startFelix(t, { log: (l) => lines.push(l) });
   felix.setState(state(base));
   const socket = path.join(dir, 'socket');
   await felix.listenWorkload('shop/api', socket);
   const c = syncClient(socket, { 'grpc.default_authority': socket });
   t.teardown(() => c.close());
   t.same((await c.waitForCount(JOIN.length)).map(describe), JOIN);
+  t.ok(lines.some((l) => l.includes(`(:authority ${socket} accepted as localhost)`)), 'the join log names the original authority');
 
   // The same through a raw node:http2 client, sending the header block exactly as we choose.
   const session = http2.connect('http://localhost', { createConnection: () => net.connect(socket) });

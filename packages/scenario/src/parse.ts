@@ -17,7 +17,7 @@ import {
   type WorkloadSpec,
 } from './model';
 
-export const DEFAULT_COMPAT: Compat = '3.2';
+export const DEFAULT_COMPAT: Compat = '3.28';
 export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

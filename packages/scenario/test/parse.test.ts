@@ -35,7 +35,7 @@ t.test('a valid file with two scenarios and every field', async (t) => {
   t.match(bank.steps[1], { refs: [{ kind: 'GlobalNetworkPolicy', name: 'x' }] });
   t.match(bank.steps[4], { fault: 'dikastes-stop', workload: 'bank/summary' });
   t.equal(second.name, 'second');
-  t.equal(second.compat, '3.2', 'default compat is the 2018 ALP level');
+  t.equal(second.compat, '3.28', 'default compat is that of our dikastes');
   t.match(second.requests[0], { from: { key: 'default/a' }, to: 'default/a' });
 });
 

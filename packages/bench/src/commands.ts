@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compareResults, formatComparison, parseThreshold, readResult } from './compare';
-import { runBenchCommand } from './run-command';
+import { runBenchRepeated } from './run-command';
 
 /** Registers `alpsim bench <profile>` and `alpsim bench compare <a.json> <b.json>`. */
 export function registerBenchCommands(program: Command): void {
@@ -13,10 +13,10 @@ export function registerBenchCommands(program: Command): void {
     .option('--out <dir>', 'results folder', 'bench/results')
     .option('--strict', 'exit 1 when a target is missed or a Check failed')
     .option('--quiet', 'no progress lines')
-    .action(async (profile: string | undefined, opts: { dikastes?: string; clinic?: string; out?: string; strict?: boolean; quiet?: boolean }) => {
+    .option('--repeat <n>', 'run the profile n times and print each target\'s range (min / median / max)')
+    .action(async (profile: string | undefined, opts: { dikastes?: string; clinic?: string; out?: string; strict?: boolean; quiet?: boolean; repeat?: string }) => {
       if (!profile) throw Object.assign(new Error('bench: expected a profile file (e.g. bench/profiles/tiny.yaml) or "compare"'), { userError: true });
-      const { code } = await runBenchCommand(profile, opts);
-      process.exitCode = code;
+      process.exitCode = await runBenchRepeated(profile, opts);
     });
   bench
     .command('compare')

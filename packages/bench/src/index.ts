@@ -30,5 +30,6 @@ export { renderHtml } from './report-html';
 export { linePlot } from './svg-plot';
 export { compareResults, formatComparison, parseThreshold, readResult } from './compare';
 export type { Comparison, MetricComparison } from './compare';
-export { runBenchCommand } from './run-command';
+export { runBenchCommand, runBenchRepeated, targetRanges } from './run-command';
+export type { TargetRange } from './run-command';
 export { registerBenchCommands } from './commands';

@@ -13,6 +13,65 @@ export interface BenchCommandOptions {
   out?: string;
   strict?: boolean;
   quiet?: boolean;
+  /** Run the profile this many times and print the range of each target. */
+  repeat?: string | number;
+}
+
+export interface TargetRange {
+  id: string;
+  description: string;
+  unit: string;
+  values: number[];
+  min: number;
+  median: number;
+  max: number;
+  passes: number;
+}
+
+/** Per target: every run's value, min / median / max, and how many runs met it. */
+export function targetRanges(results: BenchResult[]): TargetRange[] {
+  const byId = new Map<string, TargetRange>();
+  for (const r of results) {
+    for (const t of r.targets) {
+      const range = byId.get(t.id) ?? { id: t.id, description: t.description, unit: t.unit, values: [], min: 0, median: 0, max: 0, passes: 0 };
+      range.values.push(t.measured);
+      if (t.pass) range.passes++;
+      byId.set(t.id, range);
+    }
+  }
+  for (const range of byId.values()) {
+    const sorted = [...range.values].sort((a, b) => a - b);
+    range.min = sorted[0];
+    range.max = sorted[sorted.length - 1];
+    range.median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  }
+  return [...byId.values()];
+}
+
+/** `alpsim bench <profile> --repeat N`: N full runs, each written as usual, then the ranges. */
+export async function runBenchRepeated(profileFile: string, options: BenchCommandOptions): Promise<number> {
+  const times = options.repeat === undefined ? 1 : Number(options.repeat);
+  if (!Number.isInteger(times) || times < 1 || times > 20) throw userError(`--repeat: expected an integer from 1 to 20, got '${options.repeat}'`);
+  if (times === 1) return (await runBenchCommand(profileFile, options)).code;
+  const results: BenchResult[] = [];
+  let code = 0;
+  for (let i = 1; i <= times; i++) {
+    process.stderr.write(`--- run ${i} of ${times} ---\n`);
+    const run = await runBenchCommand(profileFile, options);
+    results.push(run.result);
+    code = Math.max(code, run.code);
+  }
+  const ranges = targetRanges(results);
+  const lines = [`\nranges over ${times} runs (min / median / max; runs meeting the target):`];
+  for (const r of ranges) {
+    const f = (v: number) => (r.unit === 'MB' || r.unit === '' ? v.toFixed(0) : v.toFixed(3));
+    lines.push(`  ${r.description}: ${f(r.min)} / ${f(r.median)} / ${f(r.max)} ${r.unit}; ${r.passes}/${times}`);
+  }
+  const outDir = path.resolve(options.out ?? path.join('bench', 'results'));
+  const file = path.join(outDir, `${results[0].profile.name}-repeat-${stamp(new Date())}.json`);
+  fs.writeFileSync(file, JSON.stringify({ format: 'alpsim-bench-repeat/1', runs: results.map((r) => r.files.json), ranges }, null, 2));
+  process.stdout.write(`${lines.join('\n')}\nranges:  ${file}\n`);
+  return code;
 }
 
 function userError(message: string): Error {

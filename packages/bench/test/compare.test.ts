@@ -95,3 +95,15 @@ t.test('`alpsim bench compare` exit codes', async (t) => {
   await t.rejects(run(['bench', 'compare', a, bad]), { message: /not an alpsim bench result/ });
   await t.rejects(run(['bench', 'compare', a, path.join(dir, 'missing.json')]), { message: /ENOENT/ });
 });
+
+t.test('target ranges over repeated runs', async (t) => {
+  const { targetRanges } = await import('../src/index');
+  const withTarget = (measured: number, pass: boolean): BenchResult => ({
+    ...result(1, 1),
+    targets: [{ id: 'x', description: 'x', measured, limit: 1.3, unit: '×', comparison: '<=', pass, detail: '' }],
+  });
+  const [range] = targetRanges([withTarget(1.2, true), withTarget(1.5, false), withTarget(1.0, true)]);
+  t.same([range.min, range.median, range.max, range.passes], [1.0, 1.2, 1.5, 2]);
+  const [even] = targetRanges([withTarget(1, true), withTarget(2, true)]);
+  t.equal(even.median, 1.5);
+});

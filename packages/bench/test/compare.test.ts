@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import t from 'tap';
-import { type BenchResult, compareResults, parseThreshold, registerBenchCommands } from '../src/index';
+import { type BenchResult, compareResults, parseThreshold, registerBenchCommands, targetRanges } from '../src/index';
 
 function result(p50: number, throughput: number, inProcessP50?: number): BenchResult {
   const latency = { count: 100, min: p50 / 2, mean: p50, p50, p90: p50 * 2, p99: p50 * 4, p999: p50 * 5, max: p50 * 6 };
@@ -97,7 +97,6 @@ t.test('`alpsim bench compare` exit codes', async (t) => {
 });
 
 t.test('target ranges over repeated runs', async (t) => {
-  const { targetRanges } = await import('../src/index');
   const withTarget = (measured: number, pass: boolean): BenchResult => ({
     ...result(1, 1),
     targets: [{ id: 'x', description: 'x', measured, limit: 1.3, unit: '×', comparison: '<=', pass, detail: '' }],

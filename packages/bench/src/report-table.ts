@@ -82,7 +82,7 @@ export function formatSummary(result: BenchResult): string {
   const inProc = result.stores.filter((s) => s.inProcess);
   if (inProc.length) {
     out.push('');
-    out.push('in-process evaluation (PolicyStore + evaluateCheck, no gRPC):');
+    out.push('in-process evaluation (our engine: PolicyStore + evaluateCheck, no gRPC):');
     const r: string[][] = [['store', 'rules', 'p50 ms', 'p99 ms', 'max ms', 'load ms', 'RSS MB', 'store MB']];
     for (const s of inProc) {
       const ip = s.inProcess!;

@@ -328,7 +328,9 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     mismatchDetail: [],
   };
 
-  if (profile.inProcess) {
+  if (profile.inProcess && options.dikastesCommand) {
+    log(`[${spec.name}] in-process timing skipped: it measures our engine, not --dikastes`);
+  } else if (profile.inProcess) {
     log(`[${spec.name}] in-process evaluation (${profile.inProcess.iterations} checks)`);
     result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, scenario: spec.scenario, ...profile.inProcess });
   }

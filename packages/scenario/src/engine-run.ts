@@ -4,7 +4,7 @@ import { Explainer } from './explain';
 import type { RequestResult, ScenarioResult } from './results';
 import { applyStep, type ResolvedRequest, type ResolvedScenario } from './resolve';
 import { computeState } from './run/scenario-run';
-import { checkRequestFor, PLAINTEXT_REJECTED } from './run/transport';
+import { checkRequestFor, listenerOutcome } from './run/transport';
 
 /**
  * Evaluate a scenario with alpsim's engine in-process: no sockets, no processes. Policy steps are
@@ -24,12 +24,14 @@ export function evaluateInProcess(resolved: ResolvedScenario, opts: { explain: b
     let got: 'allow' | 'deny';
     let detail: string;
     let decision;
-    if (request.sourcePrincipal === '') {
-      got = PLAINTEXT_REJECTED.got;
-      detail = PLAINTEXT_REJECTED.detail;
-      decision = { summary: PLAINTEXT_REJECTED.transportFailure! };
+    const kind = resolved.listeners.get(request.to)?.get(request.port);
+    const before = listenerOutcome(kind, request.port, request.sourcePrincipal);
+    if (before) {
+      got = before.got;
+      detail = before.detail;
+      decision = { summary: before.transportFailure! };
     } else {
-      const check = checkRequestFor(request, target, 40000 + (port++ % 20000));
+      const check = checkRequestFor(request, target, 40000 + (port++ % 20000), kind);
       const explained = explainer.explain(request.to, check, opts.explain);
       got = explained.code === 0 ? 'allow' : 'deny';
       detail = RPC_CODE_NAMES[explained.code] ?? `code ${explained.code}`;

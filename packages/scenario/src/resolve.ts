@@ -12,6 +12,7 @@ import {
   type ResourceKind,
 } from '@alpsim/calico';
 import { formatPos, ProblemList, ScenarioError } from './errors';
+import { listenerKinds, type ListenerKind } from './run/pilot-model';
 import type { DeleteRef, PortSpec, RequestSpec, ResourceRef, Scenario, WorkloadSpec } from './model';
 
 /**
@@ -47,6 +48,8 @@ export interface ResolvedScenario {
   workloads: Map<string, ResolvedWorkload>;
   requests: ResolvedRequest[];
   steps: ResolvedStep[];
+  /** Per sidecar workload and port: the inbound listener Pilot builds (decides HTTP vs TCP checks). */
+  listeners: Map<string, Map<number, ListenerKind>>;
 }
 
 const WORKLOAD_CONTROLLERS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -271,7 +274,9 @@ export async function resolveScenario(scenario: Scenario): Promise<ResolvedScena
 
   const lines = [...loadProblems, ...problems.problems.map((p) => `${formatPos(p.pos)}: ${p.path}: ${p.message}`)];
   if (lines.length) throw new ScenarioError(lines.length === 1 ? lines[0] : `invalid scenario ${scenario.name}:\n  ${lines.join('\n  ')}`);
-  return { scenario, resources, workloads, requests, steps };
+  const partial = { scenario, resources, workloads, requests, steps, listeners: new Map<string, Map<number, ListenerKind>>() };
+  partial.listeners = listenerKinds(partial);
+  return partial;
 }
 
 function resolveKind(ref: DeleteRef): ResourceKind | undefined {

@@ -49,7 +49,7 @@ export interface RunSummary {
 }
 
 /** Wire answers that just restate the verdict (not worth a column note). */
-export const ROUTINE_DETAILS = new Set(['OK', 'PERMISSION_DENIED', 'HTTP 200', 'HTTP 403']);
+export const ROUTINE_DETAILS = new Set(['OK', 'PERMISSION_DENIED', 'HTTP 200', 'HTTP 403', 'connection closed']);
 
 export function summarize(scenarios: ScenarioResult[], durationMs: number): RunSummary {
   let total = 0;

@@ -8,9 +8,9 @@ import { authzApiFor } from '../authz';
 import { HarnessError } from '../errors';
 import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
 import { sleep, splitCommand, waitFor } from '../supervisor';
-import { callWebhook, inboundLds, serviceNode } from './pilot-side';
+import { createPilot } from './pilot-model';
 import type { FullModeContext } from './scenario-run';
-import { PLAINTEXT_REJECTED, type Delivery, type Transport } from './transport';
+import { listenerOutcome, PLAINTEXT_REJECTED, type Delivery, type Transport } from './transport';
 import { startUpstreamApp, type UpstreamApp } from './upstream';
 
 /** Path of our `pilot-webhook` bin shim (packages/pilot/bin/pilot-webhook.js). */
@@ -30,7 +30,7 @@ const AUTHZ_RECONNECT_MS = 600;
  * over real mTLS and is judged by the destination's ext_authz filter calling its Dikastes.
  */
 export async function createFullTransport(ctx: FullModeContext): Promise<Transport> {
-  const { resolved, supervisor, dikastes, log } = ctx;
+  const { resolved, supervisor, dikastes, log, notes } = ctx;
   const { scenario } = resolved;
   const workloads = [...resolved.workloads.values()];
   const externalIps = [...resolved.requests, ...resolved.steps.flatMap((s) => (s.kind === 'request' ? [s.request] : []))]
@@ -78,23 +78,20 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
   }
 
   const proxyCompat = scenario.compat === '3.2' ? '2018' : 'modern';
+  // Pilot 0.7 with --webhookEndpoint: every (uncached) LDS goes through the webhook.
+  const pilot = createPilot(resolved, { webhookEndpoint: `unix://${webhookSocket}`, log: (line) => log(`pilot: ${line}`) });
+  supervisor.onShutdown(() => pilot.close());
   try {
     for (const w of workloads) {
       const loopback = plan.toLoopback.get(w.ip)!;
       const app = await startUpstreamApp(w.key, loopback, w.ports.map((p) => p.port));
       apps.push(app);
       if (!w.sidecar) continue;
-      const node = serviceNode(w);
-      const urlPath = `/v1/listeners/istio-proxy/${node}`;
-      const pilotLds = JSON.stringify(inboundLds(w));
-      let lds: string;
-      try {
-        lds = await callWebhook(webhookSocket, urlPath, pilotLds);
-      } catch (error) {
-        // Pilot serves its own output when the webhook cannot be reached.
-        log(`pilot: webhook call for ${node} failed (${(error as Error).message}); serving Pilot's own LDS`);
-        lds = pilotLds;
-      }
+      const node = pilot.nodeId(w.namespace, w.name);
+      const discovery = await pilot.fetchListeners(node);
+      if (discovery.source === 'fallback') notes.push(`pilot: the webhook call for ${w.key} failed; Pilot served its own LDS (no ext_authz)`);
+      if (discovery.status !== 200) throw new HarnessError(`Pilot answered ${discovery.status} for ${node}: ${discovery.body.slice(0, 200)}`);
+      const lds = discovery.body;
       const clusters: Record<string, string> = { 'calico.dikastes': `unix://${dikastes.get(w.key)!.spec.listenSocket}` };
       for (const [scenarioPort, realPort] of app.ports) clusters[`in.${scenarioPort}`] = `${loopback}:${realPort}`;
       const svid = svidFor(w);
@@ -114,8 +111,8 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
         },
       });
       sidecars.set(w.key, sidecar);
-      const withAuthz = sidecar.listeners.filter((l) => l.extAuthz).length;
-      if (withAuthz === 0) log(`proxy ${w.key}: no inbound listener has envoy.ext_authz (the webhook did not add it): traffic is not checked`);
+      const unchecked = sidecar.listeners.filter((l) => !l.extAuthz).map((l) => l.name);
+      if (unchecked.length) notes.push(`proxy ${w.key}: no envoy.ext_authz on ${unchecked.join(', ')}: that traffic is not checked`);
     }
   } catch (error) {
     await close();
@@ -153,22 +150,24 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
         ? await sourceSidecar.request(req)
         : await plaintextRequest({ ...req, localAddress: plan.toLoopback.get(request.sourceIp) });
       const d = dikastes.get(target.key)!;
-      if (result.status === 200) return { got: 'allow', detail: 'HTTP 200' };
-      if (result.status === 0) {
-        if (!sourceSidecar) return PLAINTEXT_REJECTED;
-        return { got: 'deny', detail: 'connection failed', transportFailure: `no HTTP answer: ${result.failure ?? 'unknown failure'}` };
+      const kind = resolved.listeners.get(target.key)?.get(request.port);
+      if (result.status === 200) {
+        return kind === 'unchecked' ? listenerOutcome(kind, request.port, request.sourcePrincipal)! : { got: 'allow', detail: 'HTTP 200' };
       }
-      if (result.status === 403 && d.status !== 'running') {
-        return {
-          got: 'deny',
-          detail: 'HTTP 403',
-          transportFailure:
-            d.status === 'paused'
-              ? `ext_authz call failed (timeout, > ${ctx.authzTimeoutMs} ms): Envoy denies (failure_mode_allow: false)`
-              : 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)',
-        };
+      if (result.status === 0 && !sourceSidecar) return PLAINTEXT_REJECTED;
+      // The TCP ext_authz filter closes a denied connection without a response: the source's
+      // sidecar sees the upstream reset (503 from a sidecar, no answer from a bare client).
+      const closedByTcpFilter = listener.kind === 'tcp' && (result.status === 0 || result.status === 503);
+      const detail = closedByTcpFilter ? 'connection closed' : `HTTP ${result.status}`;
+      if (d.status === 'paused') {
+        return { got: 'deny', detail, transportFailure: `ext_authz call failed (timeout, > ${ctx.authzTimeoutMs} ms): Envoy denies (failure_mode_allow: false)` };
       }
-      return { got: 'deny', detail: `HTTP ${result.status}` };
+      if (d.status === 'stopped') {
+        return { got: 'deny', detail, transportFailure: 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)' };
+      }
+      // 403 from the HTTP filter; a closed connection from the TCP filter (no response on deny).
+      if (result.status === 403 || closedByTcpFilter) return { got: 'deny', detail };
+      return { got: 'deny', detail, transportFailure: `no verdict from the data path: ${result.failure ?? detail}` };
     },
     async dikastesRestarted(): Promise<void> {
       await sleep(AUTHZ_RECONNECT_MS);

@@ -39,6 +39,8 @@ export interface FullModeContext {
   keyType?: 'rsa' | 'ec';
   authzTimeoutMs: number;
   log: (line: string) => void;
+  /** Notes shown under the scenario's table. */
+  notes: string[];
 }
 
 export function computeState(resources: LoadedResource[], compat: ResolvedScenario['scenario']['compat']): DataplaneState {
@@ -82,13 +84,13 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
   const judge = async (request: ResolvedRequest, step?: number): Promise<RequestResult> => {
     const t0 = performance.now();
     const target = resolved.workloads.get(request.to)!;
-    const check = checkRequestFor(request, target, EPHEMERAL_PORT_BASE + (sourcePort++ % 20000));
+    const check = checkRequestFor(request, target, EPHEMERAL_PORT_BASE + (sourcePort++ % 20000), resolved.listeners.get(request.to)?.get(request.port));
     let delivery = await transport!.send(request, check);
     // All proxies share this process: on a busy machine a Check can miss Envoy's 200 ms budget
     // for reasons no cluster would have. A deny the engine disagrees with, while the destination's
     // Dikastes runs normally, is retried (twice); a real disagreement stays and is reported.
     const running = dikastes.get(request.to)?.status === 'running';
-    for (let attempt = 0; attempt < 2 && running && delivery.got === 'deny' && request.sourcePrincipal !== ''; attempt++) {
+    for (let attempt = 0; attempt < 2 && running && delivery.got === 'deny' && !delivery.beforeCheck; attempt++) {
       if (explainer.explain(request.to, check, false).code !== 0) break;
       retries++;
       delivery = await transport!.send(request, check);
@@ -211,10 +213,10 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
     log(`harness: ${dikastes.size} Dikastes processes in sync after ${(performance.now() - started).toFixed(0)} ms`);
     if (opts.mode === 'full') {
       if (!fullFactory) throw new HarnessError('full mode is not available in this build');
-      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, keyType: opts.keyType, authzTimeoutMs, log });
+      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, keyType: opts.keyType, authzTimeoutMs, log, notes });
       log(`harness: certificates, pilot-webhook, proxies and apps up after ${(performance.now() - started).toFixed(0)} ms`);
     } else {
-      transport = new DirectTransport(dikastes, authzTimeoutMs);
+      transport = new DirectTransport(dikastes, authzTimeoutMs, resolved.listeners);
     }
 
     const concurrency = Math.max(1, opts.concurrency ?? (opts.mode === 'direct' ? 32 : 8));

@@ -3,6 +3,7 @@ import type { Verdict } from '../model';
 import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
 import { buildCheckRequest, verdictOfOutcome } from '../authz';
 import type { DikastesProcess } from './dikastes-process';
+import type { ListenerKind } from './pilot-model';
 
 export interface Delivery {
   got: Verdict;
@@ -10,6 +11,8 @@ export interface Delivery {
   detail: string;
   /** The ext_authz call failed or never happened (Dikastes stopped/slow, TLS rejected): no engine decision applies. */
   transportFailure?: string;
+  /** Decided before any Check (no listener, TLS, unchecked listener): retrying cannot change it. */
+  beforeCheck?: boolean;
 }
 
 /** How a request reaches the destination's Dikastes: straight (direct mode) or through real proxies (full mode). */
@@ -27,6 +30,7 @@ export interface Transport {
 export const PLAINTEXT_REJECTED: Delivery = {
   got: 'deny',
   detail: 'TLS rejected',
+  beforeCheck: true,
   transportFailure: 'no client certificate: the destination sidecar requires mTLS, so the connection is refused before any Check',
 };
 
@@ -36,9 +40,9 @@ let requestCounter = 0;
  * The CheckRequest Envoy would send for this request at the destination's inbound listener:
  * scenario IPs and ports, SPIFFE principals from the two certificates, HTTP method/path/headers.
  */
-export function checkRequestFor(request: ResolvedRequest, target: ResolvedWorkload, sourcePort: number): CheckRequest {
+export function checkRequestFor(request: ResolvedRequest, target: ResolvedWorkload, sourcePort: number, kind: ListenerKind = 'http'): CheckRequest {
   requestCounter++;
-  return buildCheckRequest({
+  const check = buildCheckRequest({
     source: { ip: request.sourceIp, port: sourcePort, principal: request.sourcePrincipal },
     destination: { ip: target.ip, port: request.port, principal: target.spiffeId },
     method: request.method,
@@ -47,6 +51,24 @@ export function checkRequestFor(request: ResolvedRequest, target: ResolvedWorklo
     headers: request.headers,
     requestId: `alpsim-${process.pid}-${requestCounter}`,
   });
+  // A TCP listener's network filter checks the connection: peers only, no HTTP attributes.
+  if (kind === 'tcp') delete check.attributes!.request;
+  return check;
+}
+
+/**
+ * Outcomes decided by the listener before any Check: no ext_authz filter on it (mongo/redis
+ * listeners, which the webhook leaves alone), or no inbound listener for the port at all.
+ */
+export function listenerOutcome(kind: ListenerKind | undefined, port: number, sourcePrincipal: string): Delivery | undefined {
+  if (kind === undefined || kind === 'none') {
+    return { got: 'deny', detail: 'no listener', beforeCheck: true, transportFailure: `the destination sidecar has no inbound listener for port ${port}: connection refused` };
+  }
+  if (sourcePrincipal === '') return PLAINTEXT_REJECTED;
+  if (kind === 'unchecked') {
+    return { got: 'allow', detail: 'not checked', beforeCheck: true, transportFailure: `the inbound listener for port ${port} has no ext_authz filter (the webhook only adds it to http_/tcp_ listeners): traffic is not checked` };
+  }
+  return undefined;
 }
 
 /** Direct mode: the harness plays Envoy and sends the CheckRequest straight to the Dikastes socket. */
@@ -54,10 +76,12 @@ export class DirectTransport implements Transport {
   constructor(
     private readonly dikastes: Map<string, DikastesProcess>,
     private readonly authzTimeoutMs: number,
+    private readonly listeners: Map<string, Map<number, ListenerKind>>,
   ) {}
 
   async send(request: ResolvedRequest, check: CheckRequest): Promise<Delivery> {
-    if (request.sourcePrincipal === '') return PLAINTEXT_REJECTED;
+    const byListener = listenerOutcome(this.listeners.get(request.to)?.get(request.port), request.port, request.sourcePrincipal);
+    if (byListener) return byListener;
     const d = this.dikastes.get(request.to)!;
     if (!d.client || d.status === 'stopped') {
       return { got: 'deny', detail: 'ext_authz unavailable', transportFailure: 'Dikastes is stopped: the ext_authz call fails and Envoy denies (failure_mode_allow: false)' };

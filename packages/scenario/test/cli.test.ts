@@ -170,3 +170,20 @@ t.test('a normal run leaves nothing behind either', async (t) => {
   t.notOk(fs.existsSync(workspace), 'workspace and sockets removed');
   t.same(processesMentioning(workspace), [], 'no child process left');
 });
+
+t.test('--dikastes and --webhook run other binaries with the real CLIs', async (t) => {
+  // Our own bins, given as user commands: they get `server -l <sock> -d socket` (cwd = the Felix
+  // socket folder) and `<sock>`, exactly what Calico's binaries would get.
+  const dikastesBin = path.join(path.dirname(require.resolve('@alpsim/dikastes/package.json')), 'bin', 'dikastes.js');
+  const webhookBin = path.join(path.dirname(require.resolve('@alpsim/pilot/package.json')), 'bin', 'pilot-webhook.js');
+  const r = await alpsim([
+    'run', '--no-color', path.join(scenariosDir, 'quickstart.yaml'),
+    '--dikastes', `"${process.execPath}" "${dikastesBin}"`,
+    '--webhook', `"${process.execPath}" "${webhookBin}" --debug`,
+  ]);
+  t.equal(r.code, 0, r.stdout);
+  t.match(r.stdout, /quickstart \(.*full mode, compat 3\.28\) — 4\/4 met/);
+  const broken = await alpsim(['run', '--mode', 'direct', path.join(scenariosDir, 'quickstart.yaml'), '--dikastes', '/nonexistent/dikastes']);
+  t.equal(broken.code, 2, 'a Dikastes that cannot start is a harness failure');
+  t.match(broken.stdout, /harness failure: Dikastes for shop\/\w+ \(\/nonexistent\/dikastes server -l \S+ -d socket\) exited/);
+});

@@ -28,6 +28,7 @@ interface RunCommandOptions {
   progress: boolean;
   color?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
 }
 
 function useColor(opts: { color?: boolean }): boolean {
@@ -64,7 +65,7 @@ function emit(results: ScenarioResult[], resolved: ResolvedScenario[], opts: Run
   const tableToStdout = opts.reporter === 'table' || opts.out !== undefined;
   if (tableToStdout) {
     for (const result of results) {
-      process.stdout.write(renderScenarioTable(result, { color, explain: opts.explain === true }) + '\n');
+      process.stdout.write(renderScenarioTable(result, { color, explain: opts.explain === true, onlyUnmet: opts.quiet === true }) + '\n');
       if (opts.coverage) {
         const r = resolved.find((x) => x.scenario === result.scenario)!;
         process.stdout.write(renderCoverage(computeCoverage(result, everyResource(r))) + '\n');
@@ -147,7 +148,8 @@ export function registerScenarioCommands(program: Command): void {
     .option('--concurrency <n>', 'requests in flight at once (default 32 direct, 8 full)')
     .option('--no-progress', 'never show a progress bar')
     .option('--no-color', 'plain output')
-    .option('--verbose', 'log harness events (Felix joins, process starts) to stderr')
+    .option('--quiet', 'table rows only for unmet expectations (the summary line stays)')
+    .option('--verbose', 'log harness events (Felix joins, process starts, proxy access logs) to stderr')
     .action(async (paths: string[], opts: RunCommandOptions) => {
       await runCommand(paths, opts);
     });

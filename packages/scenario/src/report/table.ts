@@ -4,6 +4,8 @@ export interface TableOptions {
   color: boolean;
   /** Print every explanation line under its row. */
   explain: boolean;
+  /** Print only the rows whose expectation was not met. */
+  onlyUnmet?: boolean;
 }
 
 const GREEN = '\u001b[32m';
@@ -46,6 +48,7 @@ export function renderScenarioTable(result: ScenarioResult, opts: TableOptions):
   );
   lines.push(paint(DIM, header.map((h, i) => pad(h, widths[i])).join('  ').trimEnd()));
   result.results.forEach((r, index) => {
+    if (opts.onlyUnmet && r.met) return;
     const row = rows[index];
     const cells = row.map((cell, i) => pad(cell, widths[i]));
     cells[0] = paint(r.met ? GREEN : RED, cells[0]);

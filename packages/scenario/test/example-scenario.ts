@@ -6,15 +6,12 @@ import { runScenario } from '../src/run/scenario-run';
 import { createFullTransport } from '../src/run/full-transport';
 import { resolved, scenariosDir, verdicts } from './helpers';
 
-// Every example scenario, end to end in both modes over real sockets and processes: every
-// expectation met, and both modes (and the in-process engine) give identical verdicts.
-const files = fs.readdirSync(scenariosDir).filter((f) => f.endsWith('.yaml')).sort();
-
-t.test('the example scenarios exist', async (t) => {
-  t.same(files, ['bank.yaml', 'bookinfo.yaml', 'faults.yaml', 'policy-change.yaml', 'quickstart.yaml']);
-});
-
-for (const file of files) {
+/**
+ * An example scenario end to end in both modes over real sockets and processes: every expectation
+ * met, and both modes (and the in-process engine) give identical verdicts. One test file per example
+ * so each gets its own time budget and they run in parallel.
+ */
+export function testExampleScenario(file: string): void {
   t.test(file, async (t) => {
     for (const scenario of await resolved(path.join(scenariosDir, file))) {
       const direct = await runScenario(scenario, { mode: 'direct', explain: false });
@@ -39,4 +36,10 @@ for (const file of files) {
       t.ok(direct.results.some((r) => r.got === 'allow') && direct.results.some((r) => r.got === 'deny'), 'shows both allow and deny');
     }
   });
+}
+
+export const EXAMPLE_FILES = ['bank.yaml', 'bookinfo.yaml', 'faults.yaml', 'policy-change.yaml', 'quickstart.yaml'];
+
+export function listExampleFiles(): string[] {
+  return fs.readdirSync(scenariosDir).filter((f) => f.endsWith('.yaml')).sort();
 }

@@ -1,0 +1,3 @@
+import { testExampleScenario } from './example-scenario';
+
+testExampleScenario('policy-change.yaml');

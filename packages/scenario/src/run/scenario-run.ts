@@ -125,8 +125,10 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
   };
 
   const propagate = async () => {
-    // Every running Dikastes has read its stream up to here once a probe round trip completes.
-    await Promise.all([...dikastes.values()].map((d) => d.probe()));
+    // Felix has written the update to every stream; two probe round trips with each Dikastes (whose
+    // event loop reads the sync stream and the Check socket in arrival order) plus a short settle
+    // make it all but certain the update was applied. Policy sync has no acknowledgement to wait on.
+    for (let round = 0; round < 2; round++) await Promise.all([...dikastes.values()].map((d) => d.probe()));
     await sleep(UPDATE_SETTLE_MS);
   };
 

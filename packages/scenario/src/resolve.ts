@@ -4,6 +4,7 @@ import {
   parseResourcesText,
   parseKindName,
   formatIssue,
+  computeDataplane,
   expandPods,
   IPAllocator,
   deterministicUid,
@@ -11,7 +12,7 @@ import {
   type LocatedIssue,
   type ResourceKind,
 } from '@alpsim/calico';
-import { formatPos, ProblemList, ScenarioError } from './errors';
+import { formatPos, ProblemList, ScenarioError, type SourcePos } from './errors';
 import { listenerKinds, type ListenerKind } from './run/pilot-model';
 import type { DeleteRef, PortSpec, RequestSpec, ResourceRef, Scenario, WorkloadSpec } from './model';
 
@@ -269,6 +270,26 @@ export async function resolveScenario(scenario: Scenario): Promise<ResolvedScena
         continue;
       }
       steps.push({ kind: 'fault', fault: step, targets: faultTarget ? [faultTarget] : sidecars, index });
+    }
+  }
+
+  // Every state the run will reach must compute (e.g. a policy naming a missing tier), so a bad step
+  // fails here, before any process starts, instead of half-way through the run.
+  if (loadProblems.length === 0 && problems.empty) {
+    let state = resources;
+    const check = (where: SourcePos, path: string) => {
+      try {
+        computeDataplane(state, { compat: scenario.compat });
+      } catch (error) {
+        if (!(error as { userError?: boolean }).userError) throw error;
+        problems.add(where, path, `the resources at this point are not a valid cluster state: ${(error as Error).message}`);
+      }
+    };
+    check(scenario.pos, 'spec.resources');
+    for (const step of steps) {
+      if (step.kind !== 'apply' && step.kind !== 'delete') continue;
+      state = applyStep(state, step);
+      check(scenario.steps[step.index].pos, `spec.steps[${step.index}]`);
     }
   }
 

@@ -24,6 +24,7 @@ interface RunCommandOptions {
   webhook?: string;
   keyType?: 'rsa' | 'ec';
   authzTimeout?: string;
+  authzApi?: 'v2' | 'v2alpha' | 'v3';
   concurrency?: string;
   progress: boolean;
   color?: boolean;
@@ -111,6 +112,7 @@ export async function runCommand(paths: string[], opts: RunCommandOptions): Prom
             webhookCommand: opts.webhook,
             keyType: opts.keyType,
             authzTimeoutMs,
+            authzApi: opts.authzApi,
             explain: opts.explain === true,
             concurrency,
             onRequestDone: () => progress.tick(),
@@ -144,6 +146,7 @@ export function registerScenarioCommands(program: Command): void {
     .option('--dikastes <command>', 'run this command as Dikastes (gets `server -l <sock> -d socket`, cwd = the Felix socket folder)')
     .option('--webhook <command>', 'run this command as the pilot-webhook (gets `<socket path>`)')
     .addOption(new Option('--key-type <type>', 'key type of the CA and SVIDs in full mode (rsa = Istio 0.7\'s RSA-2048, slower)').choices(['ec', 'rsa']).default('ec'))
+    .addOption(new Option('--authz-api <version>', 'ext_authz service to call (default by compat: v2alpha for 3.2, v3 otherwise; v2 for 2018 preview binaries)').choices(['v2', 'v2alpha', 'v3']))
     .option('--authz-timeout <ms>', 'ext_authz gRPC timeout of the proxies (and of direct-mode Checks); default 200 as in Envoy')
     .option('--concurrency <n>', 'requests in flight at once (default 32 direct, 8 full)')
     .option('--no-progress', 'never show a progress bar')

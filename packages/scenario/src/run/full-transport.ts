@@ -4,7 +4,6 @@ import { createCertificateAuthority, type WorkloadSvid } from '@alpsim/pki';
 import { plaintextRequest, startSidecar, type Sidecar } from '@alpsim/proxy';
 import type { CheckRequest } from '@alpsim/proto';
 import { allocateLoopbacks } from '../addresses';
-import { authzApiFor } from '../authz';
 import { HarnessError } from '../errors';
 import type { ResolvedRequest, ResolvedWorkload } from '../resolve';
 import { sleep, splitCommand, waitFor } from '../supervisor';
@@ -103,7 +102,7 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
         peerIps: plan.toScenario,
         certs: { certChainPem: svid.certChainPem, keyPem: svid.keyPem, rootCertPem: svid.rootCertPem },
         clusters,
-        authzApiVersion: authzApiFor(scenario.compat),
+        authzApiVersion: ctx.authzApi,
         authzTimeoutMs: ctx.authzTimeoutMs,
         compat: proxyCompat,
         logger: (line: string) => {

@@ -1,5 +1,6 @@
 import { computeDataplane, type DataplaneState, type LoadedResource } from '@alpsim/calico';
 import { FelixServer } from '@alpsim/felix';
+import type { AuthzApiVersion } from '@alpsim/proto';
 import { authzApiFor, ENVOY_AUTHZ_TIMEOUT_MS, RPC_CODE_NAMES } from '../authz';
 import { HarnessError } from '../errors';
 import { Explainer } from '../explain';
@@ -17,6 +18,8 @@ export interface RunOptions {
   webhookCommand?: string;
   /** Key type of the CA and SVIDs in full mode (default ec). */
   keyType?: 'rsa' | 'ec';
+  /** ext_authz service name to call (default: by compat, v2alpha for 3.2, v3 otherwise). */
+  authzApi?: AuthzApiVersion;
   /** Envoy's ext_authz timeout (default 200 ms, Envoy's default). */
   authzTimeoutMs?: number;
   /** Include the per-rule explanation lines in each result. */
@@ -38,6 +41,7 @@ export interface FullModeContext {
   webhookCommand?: string;
   keyType?: 'rsa' | 'ec';
   authzTimeoutMs: number;
+  authzApi: AuthzApiVersion;
   log: (line: string) => void;
   /** Notes shown under the scenario's table. */
   notes: string[];
@@ -63,7 +67,7 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
   const notes: string[] = [];
   const results: RequestResult[] = [];
   const supervisor = new Supervisor();
-  const apiVersion = authzApiFor(scenario.compat);
+  const apiVersion = opts.authzApi ?? authzApiFor(scenario.compat);
   const authzTimeoutMs = opts.authzTimeoutMs ?? ENVOY_AUTHZ_TIMEOUT_MS;
   let retries = 0;
   let felix = new FelixServer({ log: (line) => log(`felix: ${line}`) });
@@ -215,7 +219,7 @@ export async function runScenario(resolved: ResolvedScenario, opts: RunOptions, 
     log(`harness: ${dikastes.size} Dikastes processes in sync after ${(performance.now() - started).toFixed(0)} ms`);
     if (opts.mode === 'full') {
       if (!fullFactory) throw new HarnessError('full mode is not available in this build');
-      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, keyType: opts.keyType, authzTimeoutMs, log, notes });
+      transport = await fullFactory({ resolved, supervisor, dikastes, webhookCommand: opts.webhookCommand, keyType: opts.keyType, authzTimeoutMs, authzApi: apiVersion, log, notes });
       log(`harness: certificates, pilot-webhook, proxies and apps up after ${(performance.now() - started).toFixed(0)} ms`);
     } else {
       transport = new DirectTransport(dikastes, authzTimeoutMs, resolved.listeners);

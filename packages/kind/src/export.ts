@@ -3,7 +3,7 @@
 // one echo Pod + Service per workload (its labels, service account, ports and, when the pool allows,
 // its scenario IP), and Jobs that send the requests from pods carrying the source's identity.
 import type { LoadedResource } from '@alpsim/calico';
-import type { ResolvedRequest, ResolvedScenario, ResolvedWorkload } from '@alpsim/scenario';
+import type { PortSpec, ResolvedRequest, ResolvedScenario, ResolvedWorkload } from '@alpsim/scenario';
 import { clientScript, type ProbeCall } from './client-script';
 import { dns1035Name, dns1123Name, ipInPool, uniqueName } from './names';
 import type { KindVersions } from './versions';
@@ -193,11 +193,28 @@ class Exporter {
     return this.serviceNames.get(w.key)!;
   }
 
+  /**
+   * Service port names carry the protocol Istio uses for the port (its port-name convention), chosen
+   * from the listener alpsim's Pilot model gives the port, so both sides check the same way: HTTP
+   * (Check with method/path) or TCP (Check with peers only). mongo/redis keep their names.
+   */
+  private servicePortName(w: ResolvedWorkload, p: PortSpec): string {
+    const kind = this.resolved.listeners.get(w.key)?.get(p.port);
+    const name = p.name ?? '';
+    if (kind === 'http') return /^(http|http2|grpc)(-|$)/.test(name) ? name : `http-${p.port}`;
+    if (kind === 'tcp') return /^tcp(-|$)/.test(name) ? name : `tcp-${p.port}`;
+    if (kind === 'unchecked' && name) return name;
+    return name || `${p.protocol.toLowerCase()}-${p.port}`;
+  }
+
   workloadObjects(): ManifestFile {
     const objects: Array<Record<string, any>> = [];
-    const taken = new Set<string>();
-    const userServices = new Set(this.resourcesOfKind('Service').map((r) => `${r.namespace}/${r.name}`));
-    for (const r of this.resourcesOfKind('Service')) objects.push(cleanObject(r));
+    const taken = new Map<string, Set<string>>();
+    for (const r of this.resourcesOfKind('Service')) {
+      this.warnings.push(
+        `Service ${r.namespace}/${r.name} is not exported: each workload gets its own Service (port names from alpsim's listener kinds), and a label selector would also pick the request Jobs' pods`,
+      );
+    }
     for (const w of this.workloads()) {
       const ip = this.pinnedIp(w.ip, `workload ${w.key}`);
       const annotations: Record<string, string> = { [SCENARIO_ANNOTATION]: this.scenarioName, 'alpsim.io/ip': w.ip };
@@ -222,12 +239,10 @@ class Exporter {
           ],
         },
       });
-      let name = uniqueName(dns1035Name(w.name, 'w'), taken);
-      if (userServices.has(`${w.namespace}/${name}`)) {
-        name = uniqueName(`${name}-alpsim`, taken);
-        this.warnings.push(`workload ${w.key}: a Service ${w.namespace}/${w.name} comes from the scenario's resources; the echo Service is named ${name}`);
-      }
-      taken.add(name);
+      const inNamespace = taken.get(w.namespace) ?? new Set<string>();
+      taken.set(w.namespace, inNamespace);
+      const name = uniqueName(dns1035Name(w.name, 'w'), inNamespace);
+      inNamespace.add(name);
       this.serviceNames.set(w.key, name);
       objects.push({
         apiVersion: 'v1',
@@ -235,13 +250,7 @@ class Exporter {
         metadata: { name, namespace: w.namespace, annotations: { [SCENARIO_ANNOTATION]: this.scenarioName } },
         spec: {
           selector: { [WORKLOAD_LABEL]: w.name },
-          ports: w.ports.map((p) => ({
-            name: p.name ?? `${p.protocol.toLowerCase()}-${p.port}`,
-            port: p.port,
-            targetPort: p.port,
-            protocol: p.protocol,
-            ...(p.protocol === 'TCP' ? { appProtocol: 'http' } : {}),
-          })),
+          ports: w.ports.map((p) => ({ name: this.servicePortName(w, p), port: p.port, targetPort: p.port, protocol: p.protocol })),
         },
       });
     }

@@ -142,7 +142,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -188,7 +187,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -234,7 +232,6 @@ spec:
       port: 2379
       targetPort: 2379
       protocol: TCP
-      appProtocol: http
 
 === 40-requests.yaml
 # alpsim kind export — scenario bank: 40-requests.yaml
@@ -530,6 +527,12 @@ metadata:
 apiVersion: v1
 kind: ServiceAccount
 metadata:
+  name: bookinfo-mysqldb
+  namespace: bookinfo
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
   name: bookinfo-productpage
   namespace: bookinfo
   labels:
@@ -644,6 +647,20 @@ spec:
           - GET
         paths:
           - prefix: /ratings/
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: mysqldb
+  namespace: bookinfo
+spec:
+  selector: app == 'mysqldb'
+  ingress:
+    - action: Allow
+      source:
+        serviceAccounts:
+          names:
+            - bookinfo-ratings
 
 === 30-workloads.yaml
 # alpsim kind export — scenario bookinfo: 30-workloads.yaml
@@ -691,7 +708,6 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -736,7 +752,6 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -781,7 +796,6 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -826,7 +840,6 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -871,7 +884,6 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -916,7 +928,94 @@ spec:
       port: 9080
       targetPort: 9080
       protocol: TCP
-      appProtocol: http
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mysqldb-v1
+  namespace: bookinfo
+  labels:
+    app: mysqldb
+    version: v1
+    alpsim.io/workload: mysqldb-v1
+  annotations:
+    alpsim.io/scenario: bookinfo
+    alpsim.io/ip: 10.1.0.50
+    cni.projectcalico.org/ipAddrs: '["10.1.0.50"]'
+spec:
+  serviceAccountName: bookinfo-mysqldb
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_3306
+          value: alpsim-echo bookinfo/mysqldb-v1:3306
+      ports:
+        - name: tcp-mysql
+          containerPort: 3306
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mysqldb-v1
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo
+spec:
+  selector:
+    alpsim.io/workload: mysqldb-v1
+  ports:
+    - name: tcp-mysql
+      port: 3306
+      targetPort: 3306
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mongodb-v1
+  namespace: bookinfo
+  labels:
+    app: mongodb
+    version: v1
+    alpsim.io/workload: mongodb-v1
+  annotations:
+    alpsim.io/scenario: bookinfo
+    alpsim.io/ip: 10.1.0.60
+    cni.projectcalico.org/ipAddrs: '["10.1.0.60"]'
+spec:
+  serviceAccountName: default
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_27017
+          value: alpsim-echo bookinfo/mongodb-v1:27017
+      ports:
+        - name: mongo
+          containerPort: 27017
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mongodb-v1
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo
+spec:
+  selector:
+    alpsim.io/workload: mongodb-v1
+  ports:
+    - name: mongo
+      port: 27017
+      targetPort: 27017
+      protocol: TCP
 ---
 apiVersion: v1
 kind: Pod
@@ -960,7 +1059,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 
 === 40-requests.yaml
 # alpsim kind export — scenario bookinfo: 40-requests.yaml
@@ -975,7 +1073,7 @@ metadata:
     alpsim.io/source: gateway/ingressgateway
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 242
+  activeDeadlineSeconds: 258
   template:
     metadata:
       labels:
@@ -1012,7 +1110,8 @@ spec:
               probe 'requests[3]' 'GET' 'http://productpage-v1.bookinfo.svc.cluster.local:9080/api/v1/products'
               probe 'requests[4]' 'GET' 'http://productpage-v1.bookinfo.svc.cluster.local:9080/productpage/admin'
               probe 'requests[6]' 'GET' 'http://details-v1.bookinfo.svc.cluster.local:9080/details/0'
-              probe 'requests[13]' 'GET' 'http://ratings-v1.bookinfo.svc.cluster.local:9080/ratings/0'
+              probe 'requests[15]' 'GET' 'http://mongodb-v1.bookinfo.svc.cluster.local:27017/'
+              probe 'requests[16]' 'GET' 'http://ratings-v1.bookinfo.svc.cluster.local:9080/ratings/0'
               exit 0
 ---
 apiVersion: batch/v1
@@ -1072,7 +1171,7 @@ metadata:
     alpsim.io/source: bookinfo/reviews-v2
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 162
+  activeDeadlineSeconds: 178
   template:
     metadata:
       labels:
@@ -1106,6 +1205,7 @@ spec:
               }
               probe 'requests[8]' 'GET' 'http://ratings-v1.bookinfo.svc.cluster.local:9080/ratings/0'
               probe 'requests[11]' 'POST' 'http://ratings-v1.bookinfo.svc.cluster.local:9080/ratings/0'
+              probe 'requests[14]' 'GET' 'http://mysqldb-v1.bookinfo.svc.cluster.local:3306/'
               exit 0
 ---
 apiVersion: batch/v1
@@ -1197,6 +1297,51 @@ spec:
               }
               probe 'requests[10]' 'GET' 'http://ratings-v1.bookinfo.svc.cluster.local:9080/ratings/0'
               exit 0
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: alpsim-r-ratings-v1
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo
+    alpsim.io/source: bookinfo/ratings-v1
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 146
+  template:
+    metadata:
+      labels:
+        app: ratings
+        version: v1
+      annotations:
+        alpsim.io/scenario: bookinfo
+        alpsim.io/source: bookinfo/ratings-v1
+        inject.istio.io/templates: sidecar
+    spec:
+      serviceAccountName: bookinfo-ratings
+      restartPolicy: Never
+      containers:
+        - name: client
+          image: docker.io/curlimages/curl:8.11.1
+          command:
+            - /bin/sh
+            - -c
+            - |
+              set -u
+              sleep 10
+              # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
+              probe() {
+                id="$1"; method="$2"; url="$3"; shift 3
+                rm -f /tmp/body
+                if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- --request "$method" "$@"; fi
+                status=$(curl --silent --path-as-is --max-time 15 --output /tmp/body --write-out '%{http_code}' "$@" "$url")
+                rc=$?
+                reached=false; grep -q 'alpsim-echo' /tmp/body 2>/dev/null && reached=true
+                printf '{"kind":"alpsim-result","id":"%s","status":"%s","curlExit":%d,"reachedApp":%s}\\n' "$id" "\${status:-000}" "$rc" "$reached"
+              }
+              probe 'requests[13]' 'GET' 'http://mysqldb-v1.bookinfo.svc.cluster.local:3306/'
+              exit 0
 
 === plan.json
 {
@@ -1233,6 +1378,14 @@ spec:
       "name": "ratings-v1"
     },
     {
+      "namespace": "bookinfo",
+      "name": "mysqldb-v1"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "mongodb-v1"
+    },
+    {
       "namespace": "gateway",
       "name": "ingressgateway"
     }
@@ -1253,7 +1406,8 @@ spec:
             "requests[3]",
             "requests[4]",
             "requests[6]",
-            "requests[13]"
+            "requests[15]",
+            "requests[16]"
           ]
         },
         {
@@ -1272,7 +1426,8 @@ spec:
           "source": "bookinfo/reviews-v2",
           "requestIds": [
             "requests[8]",
-            "requests[11]"
+            "requests[11]",
+            "requests[14]"
           ]
         },
         {
@@ -1290,11 +1445,745 @@ spec:
           "requestIds": [
             "requests[10]"
           ]
+        },
+        {
+          "namespace": "bookinfo",
+          "name": "alpsim-r-ratings-v1",
+          "source": "bookinfo/ratings-v1",
+          "requestIds": [
+            "requests[13]"
+          ]
         }
       ]
     }
   ],
   "warnings": []
+}
+
+`
+
+exports[`packages/kind/dist/test/export.test.js > TAP > export of scenarios/bookinfo.yaml > bookinfo-manifests export 1`] = `
+=== 00-namespaces.yaml
+# alpsim kind export — scenario bookinfo-manifests: 00-namespaces.yaml
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: bookinfo
+  labels:
+    istio-injection: enabled
+    team: books
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: monitoring
+  labels:
+    purpose: monitoring
+    istio-injection: enabled
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+
+=== 10-serviceaccounts.yaml
+# alpsim kind export — scenario bookinfo-manifests: 10-serviceaccounts.yaml
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: bookinfo-details
+  namespace: bookinfo
+  labels:
+    account: details
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: bookinfo-productpage
+  namespace: bookinfo
+  labels:
+    account: productpage
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: bookinfo-ratings
+  namespace: bookinfo
+  labels:
+    account: ratings
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: bookinfo-reviews
+  namespace: bookinfo
+  labels:
+    account: reviews
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: prometheus
+  namespace: monitoring
+
+=== 20-policies.yaml
+# alpsim kind export — scenario bookinfo-manifests: 20-policies.yaml
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: allow-metrics-scrape
+spec:
+  order: 10
+  selector: projectcalico.org/namespace == 'bookinfo'
+  types:
+    - Ingress
+  ingress:
+    - action: Allow
+      source:
+        namespaceSelector: purpose == 'monitoring'
+        serviceAccounts:
+          names:
+            - prometheus
+      http:
+        methods:
+          - GET
+        paths:
+          - exact: /metrics
+    - action: Pass
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: productpage
+  namespace: bookinfo
+spec:
+  order: 100
+  selector: app == 'productpage'
+  ingress:
+    - action: Allow
+      protocol: TCP
+      destination:
+        ports:
+          - http
+      http:
+        methods:
+          - GET
+          - HEAD
+        paths:
+          - exact: /productpage
+          - prefix: /static/
+          - exact: /
+          - prefix: /api/v1/products
+    - action: Allow
+      protocol: TCP
+      destination:
+        ports:
+          - http
+      http:
+        methods:
+          - POST
+        paths:
+          - exact: /login
+          - exact: /logout
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: details
+  namespace: bookinfo
+spec:
+  order: 100
+  selector: app == 'details'
+  ingress:
+    - action: Allow
+      source:
+        serviceAccounts:
+          names:
+            - bookinfo-productpage
+      http:
+        methods:
+          - GET
+        paths:
+          - prefix: /details/
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: reviews
+  namespace: bookinfo
+spec:
+  order: 100
+  selector: app == 'reviews'
+  ingress:
+    - action: Allow
+      source:
+        serviceAccounts:
+          selector: account == 'productpage'
+      http:
+        methods:
+          - GET
+        paths:
+          - prefix: /reviews/
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: ratings
+  namespace: bookinfo
+spec:
+  order: 100
+  selector: app == 'ratings'
+  ingress:
+    - action: Allow
+      source:
+        selector: version in {'v2', 'v3'}
+        serviceAccounts:
+          names:
+            - bookinfo-reviews
+      http:
+        methods:
+          - GET
+        paths:
+          - prefix: /ratings/
+
+=== 30-workloads.yaml
+# alpsim kind export — scenario bookinfo-manifests: 30-workloads.yaml
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: productpage-v1-6cc5c44f7b-pmxqb
+  namespace: bookinfo
+  labels:
+    app: productpage
+    version: v1
+    pod-template-hash: 6cc5c44f7b
+    alpsim.io/workload: productpage-v1-6cc5c44f7b-pmxqb
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.10
+    cni.projectcalico.org/ipAddrs: '["10.65.1.10"]'
+spec:
+  serviceAccountName: bookinfo-productpage
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/productpage-v1-6cc5c44f7b-pmxqb:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: productpage-v1-6cc5c44f7b-pmxqb
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: productpage-v1-6cc5c44f7b-pmxqb
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: details-v1-8949dbd95-cb6ln
+  namespace: bookinfo
+  labels:
+    app: details
+    version: v1
+    pod-template-hash: 8949dbd95
+    alpsim.io/workload: details-v1-8949dbd95-cb6ln
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.20
+    cni.projectcalico.org/ipAddrs: '["10.65.1.20"]'
+spec:
+  serviceAccountName: bookinfo-details
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/details-v1-8949dbd95-cb6ln:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: details-v1-8949dbd95-cb6ln
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: details-v1-8949dbd95-cb6ln
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-v1-5c7f8fbc75-vgcvc
+  namespace: bookinfo
+  labels:
+    app: reviews
+    version: v1
+    pod-template-hash: 5c7f8fbc75
+    alpsim.io/workload: reviews-v1-5c7f8fbc75-vgcvc
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.31
+    cni.projectcalico.org/ipAddrs: '["10.65.1.31"]'
+spec:
+  serviceAccountName: bookinfo-reviews
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/reviews-v1-5c7f8fbc75-vgcvc:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews-v1-5c7f8fbc75-vgcvc
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: reviews-v1-5c7f8fbc75-vgcvc
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-v2-55644844d6-v7ljk
+  namespace: bookinfo
+  labels:
+    app: reviews
+    version: v2
+    pod-template-hash: 55644844d6
+    alpsim.io/workload: reviews-v2-55644844d6-v7ljk
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.32
+    cni.projectcalico.org/ipAddrs: '["10.65.1.32"]'
+spec:
+  serviceAccountName: bookinfo-reviews
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/reviews-v2-55644844d6-v7ljk:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews-v2-55644844d6-v7ljk
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: reviews-v2-55644844d6-v7ljk
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-v3-558c4974fc-mpdvp
+  namespace: bookinfo
+  labels:
+    app: reviews
+    version: v3
+    pod-template-hash: 558c4974fc
+    alpsim.io/workload: reviews-v3-558c4974fc-mpdvp
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.33
+    cni.projectcalico.org/ipAddrs: '["10.65.1.33"]'
+spec:
+  serviceAccountName: bookinfo-reviews
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/reviews-v3-558c4974fc-mpdvp:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews-v3-558c4974fc-mpdvp
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: reviews-v3-558c4974fc-mpdvp
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ratings-v1-7f4bb56477-q97t9
+  namespace: bookinfo
+  labels:
+    app: ratings
+    version: v1
+    pod-template-hash: 7f4bb56477
+    alpsim.io/workload: ratings-v1-7f4bb56477-q97t9
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.1.40
+    cni.projectcalico.org/ipAddrs: '["10.65.1.40"]'
+spec:
+  serviceAccountName: bookinfo-ratings
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9080
+          value: alpsim-echo bookinfo/ratings-v1-7f4bb56477-q97t9:9080
+      ports:
+        - name: http
+          containerPort: 9080
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ratings-v1-7f4bb56477-q97t9
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: ratings-v1-7f4bb56477-q97t9
+  ports:
+    - name: http
+      port: 9080
+      targetPort: 9080
+      protocol: TCP
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: prometheus-7968ccf957-bjfbk
+  namespace: monitoring
+  labels:
+    app: prometheus
+    pod-template-hash: 7968ccf957
+    alpsim.io/workload: prometheus-7968ccf957-bjfbk
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/ip: 10.65.2.10
+    cni.projectcalico.org/ipAddrs: '["10.65.2.10"]'
+spec:
+  serviceAccountName: prometheus
+  containers:
+    - name: echo
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args:
+        - porter
+      env:
+        - name: SERVE_PORT_9090
+          value: alpsim-echo monitoring/prometheus-7968ccf957-bjfbk:9090
+      ports:
+        - name: web
+          containerPort: 9090
+          protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: prometheus-7968ccf957-bjfbk
+  namespace: monitoring
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+spec:
+  selector:
+    alpsim.io/workload: prometheus-7968ccf957-bjfbk
+  ports:
+    - name: tcp-9090
+      port: 9090
+      targetPort: 9090
+      protocol: TCP
+
+=== 40-requests.yaml
+# alpsim kind export — scenario bookinfo-manifests: 40-requests.yaml
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: alpsim-r-prometheus-7968ccf957-bjfbk
+  namespace: monitoring
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/source: monitoring/prometheus-7968ccf957-bjfbk
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 162
+  template:
+    metadata:
+      labels:
+        app: prometheus
+        pod-template-hash: 7968ccf957
+      annotations:
+        alpsim.io/scenario: bookinfo-manifests
+        alpsim.io/source: monitoring/prometheus-7968ccf957-bjfbk
+        inject.istio.io/templates: sidecar
+    spec:
+      serviceAccountName: prometheus
+      restartPolicy: Never
+      containers:
+        - name: client
+          image: docker.io/curlimages/curl:8.11.1
+          command:
+            - /bin/sh
+            - -c
+            - |
+              set -u
+              sleep 10
+              # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
+              probe() {
+                id="$1"; method="$2"; url="$3"; shift 3
+                rm -f /tmp/body
+                if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- --request "$method" "$@"; fi
+                status=$(curl --silent --path-as-is --max-time 15 --output /tmp/body --write-out '%{http_code}' "$@" "$url")
+                rc=$?
+                reached=false; grep -q 'alpsim-echo' /tmp/body 2>/dev/null && reached=true
+                printf '{"kind":"alpsim-result","id":"%s","status":"%s","curlExit":%d,"reachedApp":%s}\\n' "$id" "\${status:-000}" "$rc" "$reached"
+              }
+              probe 'requests[0]' 'GET' 'http://productpage-v1-6cc5c44f7b-pmxqb.bookinfo.svc.cluster.local:9080/metrics'
+              probe 'requests[3]' 'DELETE' 'http://details-v1-8949dbd95-cb6ln.bookinfo.svc.cluster.local:9080/details/0'
+              exit 0
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: alpsim-r-productpage-v1-6cc5c44f7b-pmxqb
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/source: bookinfo/productpage-v1-6cc5c44f7b-pmxqb
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 146
+  template:
+    metadata:
+      labels:
+        app: productpage
+        version: v1
+        pod-template-hash: 6cc5c44f7b
+      annotations:
+        alpsim.io/scenario: bookinfo-manifests
+        alpsim.io/source: bookinfo/productpage-v1-6cc5c44f7b-pmxqb
+        inject.istio.io/templates: sidecar
+    spec:
+      serviceAccountName: bookinfo-productpage
+      restartPolicy: Never
+      containers:
+        - name: client
+          image: docker.io/curlimages/curl:8.11.1
+          command:
+            - /bin/sh
+            - -c
+            - |
+              set -u
+              sleep 10
+              # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
+              probe() {
+                id="$1"; method="$2"; url="$3"; shift 3
+                rm -f /tmp/body
+                if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- --request "$method" "$@"; fi
+                status=$(curl --silent --path-as-is --max-time 15 --output /tmp/body --write-out '%{http_code}' "$@" "$url")
+                rc=$?
+                reached=false; grep -q 'alpsim-echo' /tmp/body 2>/dev/null && reached=true
+                printf '{"kind":"alpsim-result","id":"%s","status":"%s","curlExit":%d,"reachedApp":%s}\\n' "$id" "\${status:-000}" "$rc" "$reached"
+              }
+              probe 'requests[1]' 'GET' 'http://reviews-v1-5c7f8fbc75-vgcvc.bookinfo.svc.cluster.local:9080/reviews/0'
+              exit 0
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: alpsim-r-reviews-v1-5c7f8fbc75-vgcvc
+  namespace: bookinfo
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/source: bookinfo/reviews-v1-5c7f8fbc75-vgcvc
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 146
+  template:
+    metadata:
+      labels:
+        app: reviews
+        version: v1
+        pod-template-hash: 5c7f8fbc75
+      annotations:
+        alpsim.io/scenario: bookinfo-manifests
+        alpsim.io/source: bookinfo/reviews-v1-5c7f8fbc75-vgcvc
+        inject.istio.io/templates: sidecar
+    spec:
+      serviceAccountName: bookinfo-reviews
+      restartPolicy: Never
+      containers:
+        - name: client
+          image: docker.io/curlimages/curl:8.11.1
+          command:
+            - /bin/sh
+            - -c
+            - |
+              set -u
+              sleep 10
+              # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
+              probe() {
+                id="$1"; method="$2"; url="$3"; shift 3
+                rm -f /tmp/body
+                if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- --request "$method" "$@"; fi
+                status=$(curl --silent --path-as-is --max-time 15 --output /tmp/body --write-out '%{http_code}' "$@" "$url")
+                rc=$?
+                reached=false; grep -q 'alpsim-echo' /tmp/body 2>/dev/null && reached=true
+                printf '{"kind":"alpsim-result","id":"%s","status":"%s","curlExit":%d,"reachedApp":%s}\\n' "$id" "\${status:-000}" "$rc" "$reached"
+              }
+              probe 'requests[2]' 'GET' 'http://ratings-v1-7f4bb56477-q97t9.bookinfo.svc.cluster.local:9080/ratings/0'
+              exit 0
+
+=== plan.json
+{
+  "scenario": "bookinfo-manifests",
+  "apply": [
+    "00-namespaces.yaml",
+    "10-serviceaccounts.yaml",
+    "20-policies.yaml",
+    "30-workloads.yaml"
+  ],
+  "waitForPods": [
+    {
+      "namespace": "bookinfo",
+      "name": "productpage-v1-6cc5c44f7b-pmxqb"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "details-v1-8949dbd95-cb6ln"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "reviews-v1-5c7f8fbc75-vgcvc"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "reviews-v2-55644844d6-v7ljk"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "reviews-v3-558c4974fc-mpdvp"
+    },
+    {
+      "namespace": "bookinfo",
+      "name": "ratings-v1-7f4bb56477-q97t9"
+    },
+    {
+      "namespace": "monitoring",
+      "name": "prometheus-7968ccf957-bjfbk"
+    }
+  ],
+  "then": [
+    {
+      "kind": "jobs",
+      "file": "40-requests.yaml",
+      "jobs": [
+        {
+          "namespace": "monitoring",
+          "name": "alpsim-r-prometheus-7968ccf957-bjfbk",
+          "source": "monitoring/prometheus-7968ccf957-bjfbk",
+          "requestIds": [
+            "requests[0]",
+            "requests[3]"
+          ]
+        },
+        {
+          "namespace": "bookinfo",
+          "name": "alpsim-r-productpage-v1-6cc5c44f7b-pmxqb",
+          "source": "bookinfo/productpage-v1-6cc5c44f7b-pmxqb",
+          "requestIds": [
+            "requests[1]"
+          ]
+        },
+        {
+          "namespace": "bookinfo",
+          "name": "alpsim-r-reviews-v1-5c7f8fbc75-vgcvc",
+          "source": "bookinfo/reviews-v1-5c7f8fbc75-vgcvc",
+          "requestIds": [
+            "requests[2]"
+          ]
+        }
+      ]
+    }
+  ],
+  "warnings": [
+    "Service bookinfo/productpage is not exported: each workload gets its own Service (port names from alpsim's listener kinds), and a label selector would also pick the request Jobs' pods",
+    "Service bookinfo/details is not exported: each workload gets its own Service (port names from alpsim's listener kinds), and a label selector would also pick the request Jobs' pods",
+    "Service bookinfo/reviews is not exported: each workload gets its own Service (port names from alpsim's listener kinds), and a label selector would also pick the request Jobs' pods",
+    "Service bookinfo/ratings is not exported: each workload gets its own Service (port names from alpsim's listener kinds), and a label selector would also pick the request Jobs' pods"
+  ]
 }
 
 `
@@ -1397,7 +2286,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -1441,7 +2329,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -1485,7 +2372,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 
 === 40-requests.yaml
 # alpsim kind export — scenario faults: 40-requests.yaml
@@ -1733,7 +2619,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -1777,7 +2662,6 @@ spec:
       port: 8080
       targetPort: 8080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -1821,7 +2705,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 
 === 40-requests.yaml
 # alpsim kind export — scenario policy-change: 40-requests.yaml
@@ -2380,7 +3263,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -2424,7 +3306,6 @@ spec:
       port: 8080
       targetPort: 8080
       protocol: TCP
-      appProtocol: http
 ---
 apiVersion: v1
 kind: Pod
@@ -2468,7 +3349,6 @@ spec:
       port: 80
       targetPort: 80
       protocol: TCP
-      appProtocol: http
 
 === 40-requests.yaml
 # alpsim kind export — scenario quickstart: 40-requests.yaml

@@ -91,6 +91,15 @@ for (const file of scenarioFiles) {
         t.equal(pod.spec.serviceAccountName, w.serviceAccount);
         t.same(pod.spec.containers[0].ports.map((p: any) => p.containerPort), w.ports.map((p) => p.port));
         t.equal(pod.metadata.annotations['cni.projectcalico.org/ipAddrs'], JSON.stringify([w.ip]), `${w.key} keeps its scenario IP`);
+        // Istio picks the protocol from the Service port name: it must match alpsim's listener kind.
+        const service = allObjects(exp).find((o) => o.kind === 'Service' && o.metadata.namespace === w.namespace && o.spec.selector['alpsim.io/workload'] === w.name)!;
+        for (const p of w.ports) {
+          const kind = resolved.listeners.get(w.key)?.get(p.port);
+          const portName = service.spec.ports.find((sp: any) => sp.port === p.port).name as string;
+          if (kind === 'http') t.match(portName, /^(http|http2|grpc)(-|$)/, `${w.key}:${p.port} is HTTP on both sides`);
+          if (kind === 'tcp') t.match(portName, /^tcp(-|$)/, `${w.key}:${p.port} is TCP on both sides`);
+          if (kind === 'unchecked') t.match(portName, /^(mongo|redis)/, `${w.key}:${p.port} keeps its mongo/redis name`);
+        }
       }
       for (const ns of allObjects(exp).filter((o) => o.kind === 'Namespace' && o.metadata.name !== IP_SOURCES_NAMESPACE)) {
         t.equal(ns.metadata.labels['istio-injection'], 'enabled', `namespace ${ns.metadata.name} labelled for injection`);
@@ -109,9 +118,11 @@ spec:
   compat: "3.2"
   resources:
     - {apiVersion: projectcalico.org/v3, kind: Profile, metadata: {name: p}, spec: {}}
+    - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: a}, spec: {selector: {app: web}, ports: [{name: http, port: 8080}]}}
   workloads:
     - {name: 1st, namespace: a, serviceAccount: sa, labels: {app: x}, ip: 192.168.7.7, ports: [{name: http, port: 80}]}
     - {name: web, namespace: a, serviceAccount: default, labels: {app: web}, ip: 10.1.0.9, ports: [{name: http, port: 8080}]}
+    - {name: web, namespace: b, serviceAccount: default, labels: {app: web}, ip: 10.1.0.10, ports: [{name: http, port: 8080}]}
   requests:
     - {name: outside, from: {ip: 10.9.9.9}, to: a/web, expect: deny}
     - {name: clash, from: {ip: 10.1.0.9}, to: a/web, expect: deny}
@@ -131,8 +142,9 @@ t.test('addresses, names, profiles, faults and image flags', async (t) => {
   t.equal(pod('web').metadata.annotations['cni.projectcalico.org/ipAddrs'], '["10.1.0.9"]');
   t.equal(pod('web').metadata.annotations['alpsim.io/dikastes-image'], versions.ALPSIM_IMAGE);
   t.equal(pod('web').metadata.annotations['alpsim.io/dikastes-compat'], '3.2');
-  const services = objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name);
-  t.same(services, ['w-1st', 'web'], 'Service names are DNS-1035 labels');
+  const services = objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+  t.same(services, ['a/w-1st', 'a/web', 'b/web'], 'Service names are DNS-1035 labels, unique per namespace; the scenario\'s own Service is not exported');
+  t.match(exp.warnings.join('\n'), /Service a\/web is not exported: each workload gets its own Service/);
   t.match(exp.warnings.join('\n'), /Profile p is not exported/);
   t.notOk(objects.some((o) => o.kind === 'Profile'));
   t.notOk(objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'default'), 'the default account exists already');
@@ -150,6 +162,21 @@ t.test('addresses, names, profiles, faults and image flags', async (t) => {
   const webPod = allObjects(custom).find((o) => o.kind === 'Pod' && o.metadata.name === 'web')!;
   t.equal(webPod.metadata.annotations['alpsim.io/dikastes-image'], 'example.org/dikastes:test');
   t.notOk(webPod.metadata.annotations['alpsim.io/dikastes-compat'], 'Calico-compatible flags only unless our image is asked for');
+});
+
+t.test('Service port names give Istio the protocol of alpsim\'s listener for each port', async (t) => {
+  const resolved = await resolveText(`apiVersion: alpsim/v1
+kind: Scenario
+metadata: {name: ports}
+spec:
+  workloads:
+    - {name: web, namespace: a, labels: {app: web}, ip: 10.1.0.9, ports: [{name: http-api, port: 8080}, {name: grpc, port: 9090}, {name: admin, port: 9000}, 9100, {name: mongo, port: 27017}]}
+  requests:
+    - {name: x, from: {ip: 10.9.9.9}, to: a/web, expect: deny}
+`);
+  t.same(Object.fromEntries(resolved.listeners.get('a/web')!), { 8080: 'http', 9090: 'http', 9000: 'tcp', 9100: 'tcp', 27017: 'unchecked' });
+  const service = allObjects(exportScenario(resolved, { versions })).find((o) => o.kind === 'Service')!;
+  t.same(service.spec.ports.map((p: any) => p.name), ['http-api', 'grpc', 'tcp-9000', 'tcp-9100', 'mongo']);
 });
 
 t.test('writeExport replaces an earlier export in the same directory', async (t) => {

@@ -1485,6 +1485,15 @@ metadata:
     istio-injection: enabled
   annotations:
     alpsim.io/scenario: bookinfo-manifests
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: alpsim-ip-sources
+  labels:
+    istio-injection: disabled
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
 
 === 10-serviceaccounts.yaml
 # alpsim kind export — scenario bookinfo-manifests: 10-serviceaccounts.yaml
@@ -2105,6 +2114,49 @@ spec:
               }
               probe 'requests[2]' 'GET' 'http://ratings-v1-7f4bb56477-q97t9.bookinfo.svc.cluster.local:9080/ratings/0'
               exit 0
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: alpsim-r-ip-10-1-99-9
+  namespace: alpsim-ip-sources
+  annotations:
+    alpsim.io/scenario: bookinfo-manifests
+    alpsim.io/source: 10.1.99.9
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 146
+  template:
+    metadata:
+      labels: {}
+      annotations:
+        alpsim.io/scenario: bookinfo-manifests
+        alpsim.io/source: 10.1.99.9
+        sidecar.istio.io/inject: "false"
+        cni.projectcalico.org/ipAddrs: '["10.1.99.9"]'
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: client
+          image: docker.io/curlimages/curl:8.11.1
+          command:
+            - /bin/sh
+            - -c
+            - |
+              set -u
+              sleep 10
+              # probe <id> <method> <url> [curl options...]: one JSON line {id, status, curlExit, reachedApp}
+              probe() {
+                id="$1"; method="$2"; url="$3"; shift 3
+                rm -f /tmp/body
+                if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- --request "$method" "$@"; fi
+                status=$(curl --silent --path-as-is --max-time 15 --output /tmp/body --write-out '%{http_code}' "$@" "$url")
+                rc=$?
+                reached=false; grep -q 'alpsim-echo' /tmp/body 2>/dev/null && reached=true
+                printf '{"kind":"alpsim-result","id":"%s","status":"%s","curlExit":%d,"reachedApp":%s}\\n' "$id" "\${status:-000}" "$rc" "$reached"
+              }
+              probe 'requests[4]' 'GET' 'http://ratings-v1-7f4bb56477-q97t9.bookinfo.svc.cluster.local:9080/ratings/0'
+              exit 0
 
 === plan.json
 {
@@ -2173,6 +2225,14 @@ spec:
           "source": "bookinfo/reviews-v1-5c7f8fbc75-vgcvc",
           "requestIds": [
             "requests[2]"
+          ]
+        },
+        {
+          "namespace": "alpsim-ip-sources",
+          "name": "alpsim-r-ip-10-1-99-9",
+          "source": "10.1.99.9",
+          "requestIds": [
+            "requests[4]"
           ]
         }
       ]

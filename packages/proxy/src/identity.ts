@@ -9,11 +9,20 @@ export function uriSans(cert: X509Certificate): string[] {
 }
 
 /**
- * RFC 2253 rendering (OpenSSL XN_FLAG_RFC2253): most specific RDN first, comma-separated. Node's
- * multi-line subject already escapes RFC 2253 specials in values, so lines are only reordered.
+ * RFC 2253 rendering (OpenSSL XN_FLAG_RFC2253, what Envoy prints): Node's multi-line subject already
+ * escapes RFC 2253 specials, so only three things differ: every name entry is printed in reverse
+ * order (RDNs, and the AVAs inside a multi-valued RDN), multi-valued RDNs are joined with `+` instead
+ * of ` + ` (a literal `+` in a value is escaped, so ` + ` is always a separator), and bytes of
+ * non-ASCII characters are escaped as `\XX` (ASN1_STRFLGS_ESC_MSB).
  */
 export function rfc2253Subject(cert: X509Certificate): string {
-  return (cert.subject ?? '').split('\n').filter(Boolean).reverse().join(',');
+  return (cert.subject ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .reverse()
+    .map((rdn) => rdn.split(' + ').reverse().join('+'))
+    .join(',')
+    .replace(/[^\x00-\x7f]/gu, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
 /** Envoy's principal for a peer or local certificate (2018 order: URI SAN, then subject). */

@@ -1,0 +1,163 @@
+// Independent fidelity checks against spec-envoy-pilot.md §2 and §5 (Envoy's ext_authz behaviour),
+// written from the spec text rather than from the implementation. Raw HTTP/1.x over real mTLS so the
+// test controls header duplicates, Host, protocol version and the exact request target.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { createCertificateAuthority } from '@alpsim/pki';
+import { principalOf, rfc2253Subject, startSidecar } from '../src/index';
+import { httpListener, ldsWith, startAuthzServer, startEchoApp, startTcpEcho, tcpListener, tempDir } from './helpers/servers';
+
+const ca = createCertificateAuthority({ trustDomain: 'cluster.local' });
+const clientSvid = ca.issueWorkload({ namespace: 'frontend', serviceAccount: 'web' });
+const serverSvid = ca.issueWorkload({ namespace: 'backend', serviceAccount: 'api' });
+const POD_A = '10.2.1.4';
+const POD_B = '10.2.1.5';
+const LOOP_A = '127.0.11.4';
+const LOOP_B = '127.0.11.5';
+
+/** Send one raw HTTP/1.x request over mTLS from LOOP_A; resolve with the raw response text. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: LOOP_B, port, localAddress: LOOP_A, ca: ca.certPem, cert: clientSvid.certChainPem, key: clientSvid.keyPem,
+      ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined,
+    } as tls.ConnectionOptions, () => socket.write(text));
+    let data = '';
+    socket.on('data', (d) => { data += d.toString('latin1'); });
+    socket.on('end', () => resolve(data));
+    socket.on('close', () => resolve(data));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve(data) : reject(err)));
+  });
+}
+
+t.test('HTTP filter: AttributeContext and answer mapping (spec §2.1–§2.3, 2018)', async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket);
+  const app = await startEchoApp('backend');
+  const tcpApp = await startTcpEcho();
+  const b = await startSidecar({
+    lds: ldsWith(httpListener(POD_B, 8080, true), tcpListener(POD_B, 6379, true)),
+    workloadIp: POD_B,
+    loopbackAddress: LOOP_B,
+    peerIps: { [LOOP_A]: POD_A },
+    certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.8080': `127.0.0.1:${app.port}`, 'in.6379': `tcp://127.0.0.1:${tcpApp.port}` },
+    // no authzTimeoutMs: the filter default (200 ms) must apply
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await app.close(); await tcpApp.close(); });
+  const port = b.listener(8080)!.address.port;
+  // Warm the gRPC channel: the first connect may not fit in the 200 ms default deadline on a loaded box.
+  for (let i = 0; i < 5 && b.counters.get('ext_authz.ok') === 0; i++) await rawRequest(port, 'GET /warm HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+
+  await t.test('headers, path, host, protocol, id, peers', async (t) => {
+    authz.behaviour = { kind: 'allow' };
+    const res = await rawRequest(port, 'GET /a%20b/c?x=%2F&y=1 HTTP/1.1\r\nHost: backend.prod:8080\r\nX-Dup: first\r\nX-Dup: second\r\n' +
+      'X-Envoy-Downstream-Service-Cluster: frontend-cluster\r\nConnection: close\r\n\r\n');
+    t.match(res, /^HTTP\/1\.1 200 /);
+    const attrs = authz.requests.at(-1)!.request.attributes!;
+    const http = attrs.request!.http!;
+    t.equal(http.method, 'GET');
+    t.equal(http.path, '/a%20b/c?x=%2F&y=1', 'path with query, not decoded');
+    t.equal(http.host, 'backend.prod:8080', 'host = :authority (Host)');
+    t.equal(http.protocol, 'HTTP/1.1');
+    t.equal(http.scheme, '', '2018: scheme empty for HTTP/1.1');
+    t.equal(http.query, '');
+    t.equal(http.fragment, '');
+    t.match(http.id, /^\d+$/, 'id is a decimal stream id');
+    const headers = http.headers!;
+    t.equal(headers['x-dup'], 'second', '2018: duplicate headers, last wins');
+    t.equal(headers[':authority'], 'backend.prod:8080');
+    t.equal(headers[':method'], 'GET');
+    t.equal(headers[':path'], '/a%20b/c?x=%2F&y=1');
+    t.notOk(':scheme' in headers, 'no :scheme on HTTP/1.1 in 2018');
+    t.equal(headers['x-forwarded-proto'], 'https', 'HCM-added');
+    t.ok(headers['x-request-id'], 'HCM-added x-request-id');
+    t.not(http.id, headers['x-request-id'], 'id is not x-request-id');
+    for (const key of Object.keys(headers)) t.equal(key, key.toLowerCase(), `lower-case key ${key}`);
+    t.notOk(attrs.request!.time, '2018: request.time unset');
+    t.equal(attrs.source!.address!.socketAddress!.address, POD_A, 'source = remote address');
+    t.equal(attrs.source!.address!.socketAddress!.protocol ?? 0, 0, 'protocol TCP(0)');
+    t.ok(attrs.source!.address!.socketAddress!.portValue! > 0, 'source port = the remote ephemeral port');
+    t.same({ ...attrs.destination!.address!.socketAddress }, { ...attrs.destination!.address!.socketAddress, address: POD_B, portValue: 8080 }, 'destination = local (original pod ip:port)');
+    t.equal(attrs.source!.principal, 'spiffe://cluster.local/ns/frontend/sa/web', 'source = peer URI SAN');
+    t.equal(attrs.destination!.principal, 'spiffe://cluster.local/ns/backend/sa/api', 'destination = own URI SAN');
+    t.equal(attrs.source!.service, 'frontend-cluster', 'source.service = x-envoy-downstream-service-cluster');
+    t.notOk(attrs.destination!.service, 'destination.service empty');
+    t.same(Object.keys(attrs.contextExtensions ?? {}), []);
+  });
+
+  await t.test('HTTP/1.0 is reported as HTTP/1.0', async (t) => {
+    const res = await rawRequest(port, 'GET /old HTTP/1.0\r\nHost: h\r\n\r\n');
+    t.match(res, /^HTTP\/1\.[01] 200 /);
+    t.equal(authz.requests.at(-1)!.request.attributes!.request!.http!.protocol, 'HTTP/1.0');
+  });
+
+  await t.test('a reply with no status allows; a reply with any non-zero code is a 403 with an empty body', async (t) => {
+    authz.behaviour = { kind: 'custom', answer: () => ({}) };
+    t.match(await rawRequest(port, 'GET /empty HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+    for (const code of [1, 2, 5, 7, 14, 16]) {
+      // 2018 Envoy reads status.code only; a denied_response (v2alpha June 2018) is ignored.
+      authz.behaviour = { kind: 'custom', answer: () => ({ status: { code }, deniedResponse: { status: { code: 401 }, body: 'nope' } }) };
+      const res = await rawRequest(port, `GET /code${code} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+      t.match(res, /^HTTP\/1\.1 403 /, `code ${code} ⇒ 403`);
+      t.match(res, /\r\n\r\n$/, `code ${code}: empty body`);
+      t.notMatch(res, /nope/);
+    }
+  });
+
+  await t.test('the default gRPC timeout is 200 ms: a slower answer is an error ⇒ 403', async (t) => {
+    authz.behaviour = { kind: 'delay', ms: 1500 };
+    const errorsBefore = b.counters.get('ext_authz.error');
+    const started = Date.now();
+    const res = await rawRequest(port, 'GET /slow HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    const took = Date.now() - started;
+    t.match(res, /^HTTP\/1\.1 403 /);
+    t.ok(took < 1200, `answered at the 200 ms deadline (${took} ms)`);
+    t.equal(b.counters.get('ext_authz.error'), errorsBefore + 1);
+  });
+
+  await t.test('TCP filter: no check before the first data; only source and destination', async (t) => {
+    authz.behaviour = { kind: 'allow' };
+    const checksBefore = authz.requests.length;
+    const tcpPort = b.listener(6379)!.address.port;
+    const socket = tls.connect({ host: LOOP_B, port: tcpPort, localAddress: LOOP_A, ca: ca.certPem, cert: clientSvid.certChainPem, key: clientSvid.keyPem, checkServerIdentity: () => undefined } as tls.ConnectionOptions);
+    await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+    await new Promise((r) => setTimeout(r, 150));
+    t.equal(authz.requests.length, checksBefore, 'handshake done, no data yet ⇒ no check');
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
+    socket.write('PING\r\n');
+    t.equal(await echoed, 'PING\r\n');
+    socket.destroy();
+    t.equal(authz.requests.length, checksBefore + 1, 'exactly one check per connection');
+    const attrs = authz.requests.at(-1)!.request.attributes!;
+    t.notOk(attrs.request, 'no request attributes');
+    t.equal(attrs.source!.address!.socketAddress!.address, POD_A);
+    t.equal(attrs.destination!.address!.socketAddress!.address, POD_B);
+    t.equal(attrs.destination!.address!.socketAddress!.portValue, 6379);
+    t.equal(attrs.destination!.principal, 'spiffe://cluster.local/ns/backend/sa/api');
+    t.equal(b.counters.get('ext_authz.envoy.ext_authz.ok'), 1, 'stat prefix ext_authz.<stat_prefix>.');
+  });
+});
+
+t.test('principal without a URI SAN: the RFC 2253 subject exactly as OpenSSL prints it (spec §2.1)', async (t) => {
+  let hasOpenssl = true;
+  try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); } catch { hasOpenssl = false; }
+  if (!hasOpenssl) { t.pass('openssl CLI not available: skipped'); return; }
+  const dir = tempDir();
+  const keyFile = path.join(dir, 'k.pem');
+  const certFile = path.join(dir, 'c.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '1', '-utf8', '-multivalue-rdn', '-subj', '/C=US/O=Acme, Inc./OU=a+OU=b/CN=café #1'], { stdio: 'ignore' });
+  const expected = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253']).toString().trim().replace(/^subject=\s*/, '');
+  const cert = new X509Certificate(fs.readFileSync(certFile));
+  t.equal(expected, 'CN=caf\\C3\\A9 #1,OU=b+OU=a,O=Acme\\, Inc.,C=US', 'what OpenSSL prints (sanity)');
+  t.equal(rfc2253Subject(cert), expected);
+  t.equal(principalOf(cert), expected);
+  const plain = ca.issueWorkload({ namespace: 'x', serviceAccount: 'y' });
+  t.equal(principalOf(new X509Certificate(plain.certChainPem)), 'spiffe://cluster.local/ns/x/sa/y');
+});

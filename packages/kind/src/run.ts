@@ -81,6 +81,7 @@ async function cleanUp(opts: KindRunOptions, exp: KindExport): Promise<void> {
   };
   const base = (name: string): ManifestFile => exp.baseFiles.find((f) => f.name === name) ?? { name, objects: [] };
   // Cluster-scoped objects first (they outlive namespaces), then the namespaces with everything in them.
+  // The step files that apply policies are deleted too: a step may add a policy the base files lack.
   for (const f of [...exp.stepFiles].reverse()) if (f.name.endsWith('-apply.yaml') && f.objects.length) await del(['-f', path.join(opts.dir, f.name)]);
   if (base(BASE_FILES.policies).objects.length) await del(['-f', path.join(opts.dir, BASE_FILES.policies)]);
   const namespaces = base(BASE_FILES.namespaces).objects.map((o) => String(o.metadata.name)).filter((n) => !PROTECTED_NAMESPACES.has(n));
@@ -116,6 +117,10 @@ export async function runExportedScenario(resolved: ResolvedScenario, exp: KindE
   let error: string | undefined;
   let applied = false;
   try {
+    // Start clean: leftovers of an interrupted or --keep run (same names) would make Pods immutable
+    // conflicts or carry old policy into this run.
+    opts.log?.('removing leftovers of earlier runs');
+    await cleanUp(opts, exp);
     for (const f of exp.baseFiles) {
       if (!f.objects.length) continue;
       opts.log?.(`kubectl apply -f ${f.name}`);

@@ -72,7 +72,9 @@ t.test('quickstart: apply, wait, Jobs, logs → results, clean-up', async (t) =>
   ]);
   t.equal(result.results[3].detail, 'no response: curl exit 28 (timeout)');
   t.same(comparisonNotes(compareWithEngine(resolved, result)), ["alpsim's engine agrees on 4/4 verdicts"]);
+  const cleanUp = ['delete -f 20-policies.yaml --ignore-not-found --wait=true --timeout=60s', 'delete namespace shop --ignore-not-found --wait=true --timeout=60s'];
   t.same(calls(), [
+    ...cleanUp,
     'apply -f 00-namespaces.yaml',
     'apply -f 10-serviceaccounts.yaml',
     'apply -f 20-policies.yaml',
@@ -85,9 +87,8 @@ t.test('quickstart: apply, wait, Jobs, logs → results, clean-up', async (t) =>
     'logs job/alpsim-r-frontend -n shop -c client',
     'get job alpsim-r-intruder -n shop -o jsonpath={.status.succeeded},{.status.failed}',
     'logs job/alpsim-r-intruder -n shop -c client',
-    'delete -f 20-policies.yaml --ignore-not-found --wait=true --timeout=60s',
-    'delete namespace shop --ignore-not-found --wait=true --timeout=60s',
-  ], 'kubectl calls in order (context flag stripped)');
+    ...cleanUp,
+  ], 'leftovers removed first, then kubectl calls in order, clean-up last (context flag stripped)');
 });
 
 t.test('a missing result line is a harness failure naming the Job', async (t) => {
@@ -115,7 +116,7 @@ t.test('pods that never get Ready: nothing is sent, objects are still cleaned up
   t.same(result.results, []);
   const made = calls();
   t.notOk(made.some((c) => c.includes('40-requests.yaml')), 'no Job was applied');
-  t.ok(made.includes('delete namespace shop --ignore-not-found --wait=true --timeout=60s'));
+  t.equal(made[made.length - 1], 'delete namespace shop --ignore-not-found --wait=true --timeout=60s', 'cleaned up after the failure');
 });
 
 t.test('policy-change: step files between Job rounds, step numbers kept, --keep leaves everything', async (t) => {
@@ -131,6 +132,9 @@ t.test('policy-change: step files between Job rounds, step numbers kept, --keep 
   t.equal(result.error, undefined);
   const sequence = calls().filter((c) => c.startsWith('apply') || c.startsWith('delete'));
   t.same(sequence, [
+    'delete -f 60-step-004-apply.yaml --ignore-not-found --wait=true --timeout=60s',
+    'delete -f 60-step-000-apply.yaml --ignore-not-found --wait=true --timeout=60s',
+    'delete namespace jobs shop --ignore-not-found --wait=true --timeout=60s',
     'apply -f 00-namespaces.yaml',
     'apply -f 10-serviceaccounts.yaml',
     'apply -f 30-workloads.yaml',
@@ -141,7 +145,7 @@ t.test('policy-change: step files between Job rounds, step numbers kept, --keep 
     'apply -f 60-step-005-requests.yaml',
     'delete -f 60-step-007-delete.yaml',
     'apply -f 60-step-008-requests.yaml',
-  ], 'no policies at first (empty file skipped), steps in order, nothing deleted with --keep');
+  ], 'leftovers removed; no policies at first (empty file skipped); steps in order; nothing deleted at the end with --keep');
   const steps = result.results.map((r) => r.step);
   t.same(steps, [undefined, undefined, 1, 2, 3, 5, 6, 8]);
   // Every request answered 200 here, so the expected denies are reported unmet: the table is honest,
@@ -171,5 +175,6 @@ spec:
   const result = await runExportedScenario(resolved, exp, { kubectl, dir: manifests, timeoutSeconds: 30, keep: false });
   t.equal(result.error, undefined);
   const deletes = calls().filter((c) => c.startsWith('delete'));
-  t.same(deletes, ['delete -n default serviceaccount/a pod/a service/a pod/b service/b job/alpsim-r-a --ignore-not-found --wait=true --timeout=60s']);
+  const ours = 'delete -n default serviceaccount/a pod/a service/a pod/b service/b job/alpsim-r-a --ignore-not-found --wait=true --timeout=60s';
+  t.same(deletes, [ours, ours], 'before and after the run');
 });

@@ -105,10 +105,11 @@ function convertK8sRules(rules: unknown, dir: 'ingress' | 'egress', modern: bool
     const peers = peerList.length ? peerList : [undefined];
     const ports: Record<string, any>[] = (r?.ports ?? []).filter(isObj);
     if (!modern) {
-      // 2018: one rule per (port × peer); TCP is made explicit only when a port number/name is given.
+      // 2018: one rule per (port × peer). The API server defaults a NetworkPolicyPort's protocol to TCP
+      // (even for an entry without a port), so every port entry yields a protocol (§3.10).
       for (const port of ports.length ? ports : [undefined]) {
         const value = port ? k8sPortValue(port) : undefined;
-        const protocol = port ? (value !== undefined ? port.protocol ?? 'TCP' : port.protocol) : undefined;
+        const protocol = port ? port.protocol ?? 'TCP' : undefined;
         for (const peer of peers) out.push(makeRule(dir, protocol, value === undefined ? undefined : [value], peer));
       }
       continue;

@@ -113,6 +113,7 @@ t.test('ports: 2018 makes one rule per port; modern groups by protocol and merge
     ['TCP', ['http', '80:82']],
     ['UDP', [53]],
   ]);
-  t.same(k8sNetworkPolicyToCalicoSpec({ podSelector: {}, ingress: [{ ports: [{}] }] }, '3.2').ingress, [{ action: 'Allow' }], '2018: an empty port entry has no protocol');
+  // The API server defaults NetworkPolicyPort.protocol to TCP before libcalico-go sees it (spec §3.10).
+  t.same(k8sNetworkPolicyToCalicoSpec({ podSelector: {}, ingress: [{ ports: [{}] }] }, '3.2').ingress, [{ action: 'Allow', protocol: 'TCP' }], '2018: an empty port entry is TCP');
   t.same(k8sNetworkPolicyToCalicoSpec({ podSelector: {}, ingress: [{ ports: [{}] }] }, '3.28').ingress, [{ action: 'Allow', protocol: 'TCP' }], 'modern: TCP is explicit');
 });

@@ -11,7 +11,6 @@ import { encodeToDataplane } from './feeder';
 import { LatencyHistogram } from './histogram';
 import { loadEngine } from './engine';
 import type { StoreShape } from './shape';
-import { scenarioStore } from './scenario-store';
 import { generateStore, type GeneratedStore } from './store-generator';
 
 export interface InProcessJob {
@@ -54,7 +53,8 @@ async function main(): Promise<void> {
   gc();
   const baselineRssBytes = process.memoryUsage().rss;
 
-  let generated: GeneratedStore | undefined = job.scenario ? await scenarioStore(job.scenario.file, job.scenario.workload) : generateStore(job.shape, job.seed);
+  let generated: GeneratedStore | undefined = job.scenario
+    ? await (require('./scenario-store') as typeof import('./scenario-store')).scenarioStore(job.scenario.file, job.scenario.workload) : generateStore(job.shape, job.seed);
   const wire = generated.messages.map(encodeToDataplane);
   const requests = generated.requests.map((r) => ({
     request: CheckRequestType.decode(encodeCheckRequest(r.request)),

@@ -5,15 +5,20 @@ import * as path from 'node:path';
 import { CheckClient, encodeCheckRequest } from './check-client';
 import { runFailure } from './errors';
 import { PolicySyncFeeder } from './feeder';
-import { measureFullPath } from './full-path';
-import { measureScenarioVsBare } from './scenario-vs-bare';
 import { LatencyHistogram, summarizeSamples } from './histogram';
 import type { InProcessJob, InProcessResult } from './inprocess-main';
 import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './load';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile, StoreSpec } from './profile';
+
+// Loaded on demand so a direct-path run needs only @alpsim/proto and the SUT (the full path pulls in
+// pki + proxy, scenario stores pull in scenario + calico + felix).
+const lazy = {
+  fullPath: () => require('./full-path') as typeof import('./full-path'),
+  scenarioVsBare: () => require('./scenario-vs-bare') as typeof import('./scenario-vs-bare'),
+  scenarioStore: () => require('./scenario-store') as typeof import('./scenario-store'),
+};
 import type { BenchResult, ChurnResult, LoadMeasurement, StoreResult } from './results';
-import { scenarioStore } from './scenario-store';
 import { generateStore, type GeneratedStore } from './store-generator';
 import { type ClinicTool, type GcSummary, ManagedProcess, summarizeGc, sutArgv } from './sut';
 import { evaluateTargets } from './targets';
@@ -312,7 +317,7 @@ async function runChurn(
 async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floor: FloorSession | undefined): Promise<StoreResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
-  const store = spec.scenario ? await scenarioStore(spec.scenario.file, spec.scenario.workload) : generateStore(spec.shape, profile.seed + index);
+  const store = spec.scenario ? await lazy.scenarioStore().scenarioStore(spec.scenario.file, spec.scenario.workload) : generateStore(spec.shape, profile.seed + index);
   if (spec.scenario && profile.churn) throw runFailure('churn needs a generated store (its probe policy); drop churn or the scenario store');
   const generateMs = performance.now() - t0;
   const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
@@ -335,11 +340,11 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     result.inProcess = await runInProcess({ shape: spec.shape, seed: profile.seed + index, compat: profile.compat, scenario: spec.scenario, ...profile.inProcess });
   }
   if (profile.path === 'scenario') {
-    result.scenarioVsBare = await measureScenarioVsBare(profile, store, runDir, index, options);
+    result.scenarioVsBare = await lazy.scenarioVsBare().measureScenarioVsBare(profile, store, runDir, index, options);
     return result;
   }
   if (profile.path === 'full') {
-    result.fullPath = await measureFullPath(profile, store, runDir, index, options);
+    result.fullPath = await lazy.fullPath().measureFullPath(profile, store, runDir, index, options);
     return result;
   }
 

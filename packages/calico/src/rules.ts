@@ -243,9 +243,21 @@ function convertRule(r: Record<string, any>, ns: string, compat: Compat, ipSets:
 
 const RuleType = messageType('felix.Rule');
 
+/** gogo (proto3) omits zero scalars inside messages; protobufjs writes any field that is set. */
+function withoutZeroScalars<T extends { type?: number; code?: number }>(m: T): T {
+  const out = { ...m };
+  if (out.type === 0) delete out.type;
+  if (out.code === 0) delete out.code;
+  return out;
+}
+
 export function ruleBytes(rule: Rule): Uint8Array {
   const copy = { ...rule };
   delete copy.ruleId;
+  // Only IcmpTypeAndCode can carry a zero scalar (type 0 echo-reply, code 0); the oneof members
+  // icmp_type/not_icmp_type keep their zero, as gogo writes set oneof fields.
+  if (copy.icmpTypeCode) copy.icmpTypeCode = withoutZeroScalars(copy.icmpTypeCode);
+  if (copy.notIcmpTypeCode) copy.notIcmpTypeCode = withoutZeroScalars(copy.notIcmpTypeCode);
   return RuleType.encode(RuleType.fromObject(copy)).finish();
 }
 

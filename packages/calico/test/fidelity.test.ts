@@ -223,6 +223,26 @@ t.test('§3.8 rule ids: seeded SHA-224 chain', async (t) => {
   t.equal(rules[1].ruleId, h2.toString('base64url').slice(0, 16));
 });
 
+t.test('§3.8 rule ids hash gogo bytes: zero scalars inside IcmpTypeAndCode are omitted, oneof zero kept', async (t) => {
+  const idOf = (rule: Record<string, any>, bytes: number[]) => {
+    const got = convertRules([rule], '', 'seed', '3.2').rules[0].ruleId;
+    const h0 = createHash('sha224').update('seed').digest();
+    return [got, createHash('sha224').update(h0).update(Buffer.from(bytes)).digest('base64url').slice(0, 16)];
+  };
+  const action = [0x0a, 5, ...Buffer.from('allow')];
+  const icmp = [0x1a, 6, 0x12, 4, ...Buffer.from('icmp')]; // protocol{name:"icmp"}
+  const ipv4 = [0x10, 4];
+  // icmp {type: 8, code: 0} ⇒ field 9 {type=8} only (gogo drops code 0).
+  let [got, want] = idOf({ action: 'Allow', protocol: 'ICMP', icmp: { type: 8, code: 0 } }, [...action, ...ipv4, ...icmp, 0x4a, 2, 0x08, 8]);
+  t.equal(got, want, 'echo request code 0');
+  // icmp {type: 0, code: 0} ⇒ field 9 present but empty.
+  [got, want] = idOf({ action: 'Allow', protocol: 'ICMP', icmp: { type: 0, code: 0 } }, [...action, ...ipv4, ...icmp, 0x4a, 0]);
+  t.equal(got, want, 'echo reply type 0 code 0');
+  // icmp {type: 0} ⇒ oneof icmp_type (field 8) = 0 is written.
+  [got, want] = idOf({ action: 'Allow', protocol: 'ICMP', icmp: { type: 0 } }, [...action, ...ipv4, ...icmp, 0x40, 0]);
+  t.equal(got, want, 'oneof zero kept');
+});
+
 // ---------------------------------------------------------------------------------------------
 // FV worked example (§3.8).
 

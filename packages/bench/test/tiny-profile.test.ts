@@ -39,7 +39,7 @@ t.test('the tiny profile end to end: our dikastes in a child process over real U
     t.equal(store.verdictMismatches, 0, `${store.name}: every verdict is the one known by construction`);
     t.ok(store.startupAndSyncMs > 0);
     const sut = store.sut!;
-    t.ok(sut.completed > 50, `${store.name}: ${sut.completed} checks`);
+    t.ok(sut.completed > 20, `${store.name}: ${sut.completed} checks`);
     t.equal(sut.errors, 0);
     t.equal(sut.unexpected, 0);
     t.ok(sut.latency.p50 > 0 && sut.latency.p50 <= sut.latency.p99 && sut.latency.p99 <= sut.latency.max);
@@ -47,7 +47,7 @@ t.test('the tiny profile end to end: our dikastes in a child process over real U
     t.ok(sut.rssBytes > 10 * 1024 * 1024, 'server RSS read from /proc');
     t.ok(sut.gc && sut.gc.count >= 0, 'GC observer reported');
     const floor = store.floor!;
-    t.ok(floor.completed > 50 && floor.errors === 0 && floor.unexpected === 0, 'floor measured in the same run');
+    t.ok(floor.completed > 20 && floor.errors === 0 && floor.unexpected === 0, 'floor measured in the same run');
     t.ok(Math.abs(store.ratios!.p50 - sut.latency.p50 / floor.latency.p50) < 1e-9);
     t.equal(sut.windows?.length, 4, 'SUT measured in 4 slices');
     t.equal(floor.windows?.length, 4, 'floor measured in 4 slices alternating with them');

@@ -69,7 +69,7 @@ export class HttpConnectionManager {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
     });
-    this.env = { counters: opts.counters, log: opts.log, localReply: (s, status, body, flags) => this.localReply(s, status, body, flags) };
+    this.env = { counters: opts.counters, log: opts.log, localReply: (s, status, body, flags, headers) => this.localReply(s, status, body, flags, headers) };
     this.filters = opts.buildFilters(this.env);
   }
 
@@ -168,7 +168,7 @@ export class HttpConnectionManager {
     }
   }
 
-  private localReply(stream: ActiveStream, status: number, body = '', flags = '-'): void {
+  private localReply(stream: ActiveStream, status: number, body = '', flags = '-', extraHeaders?: Record<string, string[]>): void {
     const { res } = stream;
     stream.responseFlags = flags;
     const { counters } = this.opts;
@@ -178,8 +178,12 @@ export class HttpConnectionManager {
       counters.inc(`upstream_rq_${Math.floor(status / 100)}xx`, stream.listener);
     }
     if (res.headersSent || res.destroyed) return;
-    const headers: Record<string, string> = { 'content-length': String(Buffer.byteLength(body)), server: 'envoy' };
+    const headers: Record<string, string | string[]> = { 'content-length': String(Buffer.byteLength(body)), server: 'envoy' };
     if (body) headers['content-type'] = 'text/plain';
+    for (const [key, values] of Object.entries(extraHeaders ?? {})) {
+      if (key.startsWith(':') || key === 'content-length') continue;
+      headers[key] = values.length === 1 ? values[0] : values;
+    }
     (res as http.ServerResponse).writeHead(status, headers);
     res.end(body);
   }

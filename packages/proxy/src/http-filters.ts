@@ -41,7 +41,7 @@ export interface FilterEnv {
   counters: Counters;
   log: LogSink;
   /** send a local reply (Envoy's sendLocalReply) and finish the stream */
-  localReply(stream: ActiveStream, status: number, body?: string, flags?: string): void;
+  localReply(stream: ActiveStream, status: number, body?: string, flags?: string, headers?: Record<string, string[]>): void;
 }
 
 export interface ExtAuthzSettings {
@@ -71,13 +71,14 @@ export class ExtAuthzHttpFilter implements HttpFilter {
       case 'ok':
         counters.inc('ext_authz.ok', stream.listener);
         stream.verdict = 'ok';
+        if (compat === 'modern' && outcome.response.okResponse) applyOkResponse(stream, outcome.response.okResponse);
         return 'continue';
       case 'denied': {
         counters.inc('ext_authz.denied', stream.listener);
         stream.verdict = 'denied';
         const denied = compat === 'modern' ? outcome.response.deniedResponse : undefined;
         const status = denied?.status?.code && denied.status.code > 0 ? denied.status.code : 403;
-        this.env.localReply(stream, status, denied?.body ?? '', 'UAEX');
+        this.env.localReply(stream, status, denied?.body ?? '', 'UAEX', deniedHeaders(denied?.headers));
         return 'stop';
       }
       case 'error':
@@ -94,6 +95,42 @@ export class ExtAuthzHttpFilter implements HttpFilter {
         return 'stop';
     }
   }
+}
+
+interface HeaderOption { header?: { key?: string; value?: string } | null; append?: { value?: boolean } | null }
+
+function headerOptions(list: unknown[] | undefined): { key: string; value: string; append: boolean }[] {
+  return ((list ?? []) as HeaderOption[])
+    .filter((o) => o?.header?.key)
+    .map((o) => ({ key: o.header!.key!.toLowerCase(), value: o.header!.value ?? '', append: o.append?.value === true }));
+}
+
+/**
+ * Modern Envoy (2019+, spec §2.3, §5.10): ok_response.headers mutate the request sent upstream —
+ * append unset/false sets or overwrites, append=true joins onto an existing header with ',' and is
+ * ignored when the header is absent; headers_to_remove cannot remove pseudo-headers or Host.
+ */
+function applyOkResponse(stream: ActiveStream, ok: { headers?: unknown[]; headersToRemove?: string[] }): void {
+  const target = stream.upstreamHeaders as Record<string, string | string[]>;
+  for (const { key: rawKey, value, append } of headerOptions(ok.headers)) {
+    const key = rawKey === ':authority' ? 'host' : rawKey;
+    if (key.startsWith(':')) continue;
+    const existing = target[key];
+    if (!append) target[key] = value;
+    else if (existing !== undefined) target[key] = `${Array.isArray(existing) ? existing.join(',') : existing},${value}`;
+  }
+  for (const raw of ok.headersToRemove ?? []) {
+    const key = raw.toLowerCase();
+    if (key.startsWith(':') || key === 'host') continue;
+    delete target[key];
+  }
+}
+
+/** denied_response.headers for the local reply: each name replaces a default, repeats are kept (Set-Cookie). */
+function deniedHeaders(list: unknown[] | undefined): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (const { key, value } of headerOptions(list)) (out[key] ??= []).push(value);
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** mixer, cors, istio_authn and friends: their data-plane effect is not simulated. */

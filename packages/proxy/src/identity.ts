@@ -25,11 +25,16 @@ export function rfc2253Subject(cert: X509Certificate): string {
     .replace(/[^\x00-\x7f]/gu, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
-/** Envoy's principal for a peer or local certificate (2018 order: URI SAN, then subject). */
-export function principalOf(cert: X509Certificate | undefined): string {
+/**
+ * Envoy's principal for a peer or local certificate: first URI SAN, else the RFC 2253 subject (2018).
+ * `dnsSanFallback` (Envoy since 2019-08, #7948): the first DNS SAN is tried between the two.
+ */
+export function principalOf(cert: X509Certificate | undefined, dnsSanFallback = false): string {
   if (!cert) return '';
-  const uris = uriSans(cert);
-  return uris.length > 0 ? uris[0] : rfc2253Subject(cert);
+  const facts = inspectCertificate(cert.raw);
+  if (facts.uris.length > 0) return facts.uris[0];
+  if (dnsSanFallback && facts.dnsNames.length > 0) return facts.dnsNames[0];
+  return rfc2253Subject(cert);
 }
 
 export function certificateFromPem(pem: string): X509Certificate {
@@ -73,9 +78,10 @@ export function judgeClientCertificate(
   policy: ClientCertPolicy,
   chainPem: string,
   rootCertPem: string,
+  dnsSanFallback = false,
 ): PeerVerdict {
   if (!cert) return { ok: false, stat: 'ssl.fail_verify_no_cert', reason: 'client presented no certificate (mTLS required)', principal: '' };
-  const principal = principalOf(cert);
+  const principal = principalOf(cert, dnsSanFallback);
   if (!authorized) {
     const code = authorizationError ?? 'UNKNOWN';
     const text = VERIFY_ERRORS[code] ?? 'client certificate failed verification against the trusted root';

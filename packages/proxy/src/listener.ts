@@ -25,6 +25,8 @@ export interface ListenerOptions {
   /** principal of this sidecar's own certificate (destination.principal) */
   localPrincipal: string;
   clientCertPolicy: ClientCertPolicy;
+  /** modern Envoy (2019-08+): principal falls back to the first DNS SAN before the subject */
+  dnsSanPrincipal?: boolean;
   /** loopback address of a connecting peer → its scenario IP */
   peerIp: (remoteAddress: string) => string;
   chain: NetworkChain;
@@ -135,7 +137,7 @@ export class BoundListener {
     const { spec, counters, log, clientCertPolicy } = this.opts;
     const verdict = judgeClientCertificate(
       socket.getPeerX509Certificate(), socket.authorized, socket.authorizationError as unknown as string | undefined,
-      clientCertPolicy, peerChainPem(socket), this.opts.certs!.rootCertPem);
+      clientCertPolicy, peerChainPem(socket), this.opts.certs!.rootCertPem, this.opts.dnsSanPrincipal === true);
     if (!verdict.ok && spec.ssl?.requireClientCertificate !== false) {
       counters.inc(verdict.stat ?? 'ssl.fail_verify_error', spec.name);
       log.event('tls', `rejected client ${this.describePeer(socket)}: ${verdict.reason}`, spec.name);

@@ -112,6 +112,8 @@ interface RunningListener { spec: ListenerSpec; specJson: string; listener: Boun
 class EnvoyLikeSidecar implements Sidecar {
   readonly counters = new Counters();
   readonly spiffeId: string;
+  /** destination.principal (modern Envoy also tries a DNS SAN before the subject) */
+  private readonly localPrincipal: string;
   skipped: { name: string; reason: string }[] = [];
   private readonly log: LogSink;
   private readonly clusters: ClusterTable;
@@ -139,6 +141,7 @@ class EnvoyLikeSidecar implements Sidecar {
       throw configError(`certs.certChainPem: not a PEM certificate (${(err as Error).message})`);
     }
     this.spiffeId = principalOf(localCert);
+    this.localPrincipal = principalOf(localCert, this.compat === 'modern');
   }
 
   get workloadIp(): string { return this.options.workloadIp; }
@@ -274,8 +277,9 @@ class EnvoyLikeSidecar implements Sidecar {
       bindHost: this.options.loopbackAddress,
       bindPort,
       certs: this.options.certs,
-      localPrincipal: this.spiffeId,
+      localPrincipal: this.localPrincipal,
       clientCertPolicy: this.options.clientCertPolicy ?? 'svid',
+      dnsSanPrincipal: this.compat === 'modern',
       peerIp: this.peerIp,
       chain: this.chainFor(spec),
       counters: this.counters,

@@ -9,6 +9,7 @@ import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { createCertificateAuthority } from '@alpsim/pki';
 import { principalOf, rfc2253Subject, startSidecar } from '../src/index';
+import { issueLeaf, makeCa } from './helpers/certs';
 import { httpListener, ldsWith, startAuthzServer, startEchoApp, startTcpEcho, tcpListener, tempDir } from './helpers/servers';
 
 const ca = createCertificateAuthority({ trustDomain: 'cluster.local' });
@@ -160,4 +161,57 @@ t.test('principal without a URI SAN: the RFC 2253 subject exactly as OpenSSL pri
   t.equal(principalOf(cert), expected);
   const plain = ca.issueWorkload({ namespace: 'x', serviceAccount: 'y' });
   t.equal(principalOf(new X509Certificate(plain.certChainPem)), 'spiffe://cluster.local/ns/x/sa/y');
+});
+
+t.test("compat 'modern' (spec §2.1, §2.3, §5.10): ok/denied headers and the DNS-SAN principal", async (t) => {
+  const testCa = makeCa();
+  const dnsOnly = issueLeaf(testCa, { dns: ['client.example.svc'], commonName: 'client' });
+  const serverLeaf = issueLeaf(testCa, { uris: ['spiffe://cluster.local/ns/backend/sa/api'] });
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket);
+  const app = await startEchoApp('backend');
+  const b = await startSidecar({
+    lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { [LOOP_A]: POD_A },
+    certs: serverLeaf, clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.8080': `127.0.0.1:${app.port}` },
+    authzTimeoutMs: 2000, compat: 'modern', clientCertPolicy: 'envoy',
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
+  const port = b.listener(8080)!.address.port;
+  const send = (text: string) => new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: LOOP_B, port, localAddress: LOOP_A, ca: testCa.certPem, cert: dnsOnly.certChainPem, key: dnsOnly.keyPem, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined } as tls.ConnectionOptions, () => socket.write(text));
+    let data = '';
+    socket.on('data', (d) => { data += d.toString(); });
+    socket.on('close', () => resolve(data));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve(data) : reject(err)));
+  });
+  const opt = (key: string, value: string, append?: boolean) => ({ header: { key, value }, ...(append === undefined ? {} : { append: { value: append } }) });
+
+  authz.behaviour = { kind: 'custom', answer: () => ({ status: { code: 0 }, okResponse: { headers: [
+    opt('header1', 'header1-replaced', false), opt('header2', 'header2-appended', true), opt('absent', 'ignored', true),
+    opt('append1', 'append1-first', false), opt('append1', 'append1-second', true), opt('x-unset-append', 'set'),
+  ] } }) };
+  const res = await send('GET /ok HTTP/1.1\r\nHost: h\r\nHeader1: header1\r\nHeader2: header2\r\nX-Dup: a\r\nX-Dup: b\r\nConnection: close\r\n\r\n');
+  const echoed = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '')) as { headers: Record<string, string> };
+  t.equal(echoed.headers.header1, 'header1-replaced', 'append=false replaces');
+  t.equal(echoed.headers.header2, 'header2,header2-appended', 'append=true appends with ","');
+  t.notOk('absent' in echoed.headers, 'append=true on an absent header is ignored');
+  t.equal(echoed.headers.append1, 'append1-first,append1-second');
+  t.equal(echoed.headers['x-unset-append'], 'set', 'append unset = false');
+  const attrs = authz.requests.at(-1)!.request.attributes!;
+  t.equal(attrs.source!.principal, 'client.example.svc', 'no URI SAN: the DNS SAN before the subject');
+  t.equal(attrs.destination!.principal, 'spiffe://cluster.local/ns/backend/sa/api');
+  t.equal(attrs.request!.http!.headers!['x-dup'], 'a,b', 'duplicates joined with ","');
+  t.equal(attrs.request!.http!.scheme, 'https');
+  t.ok(attrs.request!.time, 'request.time set');
+
+  authz.behaviour = { kind: 'custom', answer: () => ({ status: { code: 7 }, deniedResponse: { status: { code: 401 }, body: 'go away', headers: [opt('set-cookie', 'a=1'), opt('set-cookie', 'b=2'), opt('x-why', 'policy')] } }) };
+  const denied = await send('GET /deny HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+  t.match(denied, /^HTTP\/1\.1 401 /);
+  t.match(denied, /\r\nx-why: policy\r\n/i);
+  t.match(denied, /\r\nset-cookie: a=1\r\n/i);
+  t.match(denied, /\r\nset-cookie: b=2\r\n/i);
+  t.match(denied, /\r\n\r\ngo away$/);
+  authz.behaviour = { kind: 'custom', answer: () => ({ status: { code: 7 }, deniedResponse: { body: 'no status' } }) };
+  t.match(await send('GET /deny2 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 403 [^]*no status$/, 'unset status ⇒ 403');
 });

@@ -196,6 +196,7 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
   const endpoints: EndpointModel[] = [];
   for (const p of pods) {
     if (p.hostNetwork) continue; // host-networked pods get no workload endpoint
+    if (p.pendingWithoutIP) continue; // pods without IPs are filtered out (§3.3)
     const key = `${p.namespace}/${p.name}`;
     const ips = p.ips.length ? p.ips : [allocator.assign(key)];
     const labels: Record<string, string> = {};

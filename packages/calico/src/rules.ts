@@ -70,9 +70,12 @@ export function entityRuleSelectors(entity: Record<string, any> | undefined, pol
     saPart = selPart && namesPart ? `(${selPart}) && (${namesPart})` : selPart || namesPart;
   }
 
-  const parts = [saPart, nonEmpty(e.selector) ? e.selector : ''].filter((p) => p !== '');
+  // A blank (whitespace-only) selector is valid and means all(); spell it out so that wrapping it in
+  // `(…) && (…)` or `!(…)` still parses (Felix would fail on `( )`; spec silent, see README).
+  const blankAsAll = (sel: string) => (sel.trim() === '' ? 'all()' : sel);
+  const parts = [saPart, nonEmpty(e.selector) ? blankAsAll(e.selector) : ''].filter((p) => p !== '');
   const endpointPart = parts.length === 2 ? `(${parts[0]}) && (${parts[1]})` : parts[0] ?? '';
-  const notSelector = nonEmpty(e.notSelector) ? e.notSelector : '';
+  const notSelector = nonEmpty(e.notSelector) ? blankAsAll(e.notSelector) : '';
 
   let final = endpointPart;
   if (nsPart && (endpointPart !== '' || notSelector !== '' || nsSel !== undefined)) {

@@ -16,6 +16,8 @@ export interface PodModel {
   ips: string[];
   ports: WorkloadPort[];
   hostNetwork: boolean;
+  /** A Pod whose status says Pending and carries no IP yet: Felix has no endpoint for it (§3.3). */
+  pendingWithoutIP?: boolean;
   /** The controller (or Pod) resource it came from. */
   owner: LoadedResource;
 }
@@ -135,6 +137,7 @@ export function expandPods(resources: LoadedResource[]): PodModel[] {
           ips,
           ports: podPorts(spec),
           hostNetwork: spec.hostNetwork === true,
+          ...(status.phase === 'Pending' && ips.length === 0 ? { pendingWithoutIP: true } : {}),
           owner: r,
         });
         break;

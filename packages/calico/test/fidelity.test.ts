@@ -642,3 +642,22 @@ metadata: {name: g, labels: {projectcalico.org/namespace: x}}
 spec: {nets: [10.0.0.0/8]}
 `), /projectcalico.org\/namespace/);
 });
+
+t.test('§3.3 a Pending pod without an IP has no WorkloadEndpoint', async (t) => {
+  const s = dp(`apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: a}
+spec: {containers: [{name: c, image: x}]}
+status: {phase: Pending}
+` + pod('a', 'q', '10.0.0.9') + gnp('g', '  ingress: [{action: Allow}]'));
+  t.same([...s.endpoints.keys()], ['a/q']);
+});
+
+t.test('blank rule selectors (valid, = all()) do not break the rewritten selectors', async (t) => {
+  const [r] = convertRules([{ action: 'Allow', source: { selector: ' ' }, destination: { notSelector: ' ' } }], 'ns', 's', '3.2').rules;
+  t.same(r.srcIpSetIds, [sid('(projectcalico.org/namespace == "ns" && all())')]);
+  t.same(r.dstIpSetIds, [sid('(projectcalico.org/namespace == "ns" && !all())')]);
+  t.equal(r.originalSrcSelector, ' ');
+  const [g] = convertRules([{ action: 'Allow', source: { selector: ' ' } }], '', 's', '3.2').rules;
+  t.same(g.srcIpSetIds, ['s:5y5I3VdRZfDU01O--xXAPx2yxCQQqMf0M6IWug'], 'GNP: blank = all()');
+});

@@ -199,6 +199,10 @@ function evaluateCandidates(policy: CompiledPolicy, ctx: RequestContext, env: Ma
   return PolicyResult.NoMatch;
 }
 
+function isPortNumber(port: number): boolean {
+  return port >= 0 && port <= 0xffff;
+}
+
 function stepResultOf(r: PolicyResult): StepResult {
   switch (r) {
     case PolicyResult.Allow:
@@ -227,8 +231,9 @@ class Evaluation {
   ) {
     this.steps = explain ? [] : undefined;
     // The pre-filter changes which clause is tested first; it is only used where that cannot change
-    // the answer: no trace wanted, no reachable missing IP set.
-    this.fastAllowed = !explain && !store.referencesMissingIpSets;
+    // the answer: no trace wanted, no reachable missing IP set. Its integer compares assume real
+    // port numbers (0..65535); anything else takes the exact walk.
+    this.fastAllowed = !explain && !store.referencesMissingIpSets && isPortNumber(ctx.source.port) && isPortNumber(ctx.destination.port);
   }
 
   private evaluatePolicy(policy: CompiledPolicy, step: TraceStep | undefined): PolicyResult {
@@ -240,7 +245,7 @@ class Evaluation {
           srcIsV4: ip !== undefined && ip.v4,
           srcV4: ip !== undefined && ip.v4 ? ip.n : 0,
           dstPort: this.ctx.destination.port,
-          srcPort: Math.min(src.port, 0xffff),
+          srcPort: src.port,
           protoCode: protocolCode(this.ctx.protocol),
           indexed: src.identity === 'spiffe',
           srcSetIn: this.store.sourceMembership(src, this.ctx.method),
@@ -373,7 +378,7 @@ class Evaluation {
 }
 
 function peerTrace(p: PeerContext): PeerTrace {
-  const t: PeerTrace = { present: p.present, principal: p.principal, identity: p.identity, address: p.address, port: p.port };
+  const t: PeerTrace = { present: p.present, principal: p.principal, identity: p.identity, address: p.address, port: p.portValue };
   if (p.identity === 'spiffe') {
     t.namespace = p.namespace;
     t.serviceAccount = p.serviceAccount;

@@ -9,7 +9,7 @@
 // Check looks the address up once per prefix length in use and marks the sets that contain it;
 // every rule's NET-set clause is then a field compare, whatever the number of sets.
 import { IPSetType } from '@alpsim/proto';
-import { parseCIDR, type ParsedCIDR } from './ip';
+import { maskV4, maskV6, parseIP, v4Mask, type ParsedCIDR } from './ip';
 import type { RuleRef } from './keyindex';
 import type { PeerContext } from './request';
 
@@ -20,6 +20,30 @@ export function ipSetTypeOf(raw: unknown): IPSetType | undefined {
   if (raw === 1 || raw === 'IP_AND_PORT') return IPSetType.IP_AND_PORT;
   if (raw === 2 || raw === 'NET') return IPSetType.NET;
   return undefined;
+}
+
+/**
+ * A NET member as the real store reads it (policystore parseCIDR + trie insert): the text before the
+ * first `/` is an address (Go net.ParseIP), the text after it a decimal length (anything after a
+ * second `/` is ignored). An address that is IPv4 (incl. IPv4-mapped IPv6) with length <= 32 is an
+ * IPv4 prefix; any other address with length <= 128 goes to the IPv6 trie in its 16-byte form (so
+ * `10.0.0.0/64` is the IPv6 prefix ::/64). The member is the prefix, not the text: `10.1.0.0/8`
+ * and `10.0.0.0/8` are the same member. Returns an error text where the real one panics.
+ */
+export function parseNetMember(member: string): { key: string; cidr: ParsedCIDR } | string {
+  const parts = member.split('/');
+  if (parts.length < 2) return `NET member ${JSON.stringify(member)} has no prefix length`;
+  if (!/^[0-9]+$/.test(parts[1])) return `NET member ${JSON.stringify(member)} has a bad prefix length`;
+  const len = Number(parts[1]);
+  const ip = parseIP(parts[0]);
+  if (ip === undefined) return `NET member ${JSON.stringify(member)} is not a CIDR`;
+  if (ip.v4 && len <= 32) {
+    const n = maskV4(ip.n, len);
+    return { key: `4/${n}/${len}`, cidr: { ip: { v4: true, n }, prefixLength: len, mask: v4Mask(len) } };
+  }
+  if (len > 128) return `NET member ${JSON.stringify(member)} has an invalid mask length`;
+  const w = maskV6(ip.v4 ? [0, 0, 0xffff, ip.n >>> 0] : ip.w, len);
+  return { key: `6/${w.join(':')}/${len}`, cidr: { ip: { v4: false, w }, prefixLength: len, mask: 0 } };
 }
 
 function v4Key(len: number, n: number): number {
@@ -119,6 +143,7 @@ function activeLengths(counts: number[]): number[] {
 }
 
 export class CompiledIpSet {
+  /** Member texts; for NET one text per prefix held (the first spelling that added it). */
   readonly members = new Set<string>();
   // NET: marks set by NetIndex.mark for the current request (source 0 / destination 1).
   private netGen0 = -1;
@@ -136,28 +161,43 @@ export class CompiledIpSet {
     private readonly index: NetIndex,
   ) {}
 
+  /** NET: canonical prefix key -> the member text that added it and its parsed prefix. */
+  private readonly prefixes = new Map<string, { text: string; cidr: ParsedCIDR }>();
+
   /** Adds one member; returns an error text for a member the real checker would crash on. */
   add(member: string): string | undefined {
-    if (this.members.has(member)) return undefined;
-    if (this.type === IPSetType.NET) {
-      if (!member.includes('/')) return `NET member ${JSON.stringify(member)} has no prefix length`;
-      const cidr = parseCIDR(member);
-      if (!cidr) return `NET member ${JSON.stringify(member)} is not a CIDR`;
-      if (this.attached) this.index.update(this, cidr, +1);
+    if (this.type !== IPSetType.NET) {
+      this.members.add(member);
+      return undefined;
     }
+    const parsed = parseNetMember(member);
+    if (typeof parsed === 'string') return parsed;
+    // The real set is a trie of prefixes: adding a prefix it holds (in any spelling) changes nothing.
+    if (this.prefixes.has(parsed.key)) return undefined;
+    this.prefixes.set(parsed.key, { text: member, cidr: parsed.cidr });
+    if (this.attached) this.index.update(this, parsed.cidr, +1);
     this.members.add(member);
     return undefined;
   }
 
   remove(member: string): void {
-    if (!this.members.delete(member)) return;
-    if (this.type === IPSetType.NET && this.attached) this.index.update(this, parseCIDR(member)!, -1);
+    if (this.type !== IPSetType.NET) {
+      this.members.delete(member);
+      return;
+    }
+    const parsed = parseNetMember(member);
+    if (typeof parsed === 'string') return;
+    const held = this.prefixes.get(parsed.key);
+    if (held === undefined) return;
+    this.prefixes.delete(parsed.key);
+    this.members.delete(held.text);
+    if (this.attached) this.index.update(this, held.cidr, -1);
   }
 
   /** Take this set out of the store's prefix index (it was replaced or removed). */
   detach(): void {
     if (!this.attached) return;
-    if (this.type === IPSetType.NET) for (const m of this.members) this.index.update(this, parseCIDR(m)!, -1);
+    for (const { cidr } of this.prefixes.values()) this.index.update(this, cidr, -1);
     this.attached = false;
   }
 

@@ -43,8 +43,10 @@ export class RuleFilter {
       const ports = rule.dst.ports;
       if (ports !== null && ports.length === 2 && rule.dst.namedPortSets === null) {
         flags |= F_DST_PORT;
-        this.data[o + 3] = ports[0];
-        this.data[o + 4] = ports[1];
+        // Clamped to the port numbers the fast path sees (0..65535) so the branch-free compare
+        // cannot overflow int32; the verdict for such ports is unchanged.
+        this.data[o + 3] = Math.max(ports[0], 0);
+        this.data[o + 4] = Math.max(Math.min(ports[1], 0xffff), -1);
       }
       const p = rule.protocol;
       if (p !== null) {

@@ -34,7 +34,10 @@ export class PeerContext {
   readonly requestLabels: Labels;
   readonly address: string;
   readonly hasSocketAddress: boolean;
+  /** Port for range matching: Go's int32(port_value), so 2^31.. wrap to negative (§3.6.4). */
   readonly port: number;
+  /** port_value as sent (uint32); used in IP_AND_PORT keys. */
+  readonly portValue: number;
   readonly socketProtocol: string;
   /** The NET prefix index that already marked this peer's sets (see NetIndex.mark). */
   netIndex: object | null = null;
@@ -68,7 +71,8 @@ export class PeerContext {
     this.hasSocketAddress = socket !== null && socket !== undefined;
     this.address = (socket && socket.address) || '';
     // A named port (or no socket address) gives port 0 (§9 item 26).
-    this.port = socket && typeof socket.portValue === 'number' ? socket.portValue : 0;
+    this.portValue = socket && typeof socket.portValue === 'number' ? socket.portValue : 0;
+    this.port = this.portValue | 0;
     this.socketProtocol = socketProtocolName(socket ? socket.protocol : undefined);
   }
 
@@ -82,7 +86,7 @@ export class PeerContext {
 
   /** IP_AND_PORT member key for this peer: "<address>,<tcp|udp>:<port>". */
   ipAndPortKey(): string {
-    return (this.ipPortKey ??= `${this.address},${this.socketProtocol}:${this.port}`);
+    return (this.ipPortKey ??= `${this.address},${this.socketProtocol}:${this.portValue}`);
   }
 
   /** Masked IPv6 key in the format of CompiledIpSet's index. */

@@ -86,8 +86,19 @@ export class TcpFilterChain {
       if (held.length > 1) return;
       downstream.pause();
       stat('total');
-      void authz.client.check(tcpCheckRequest(conn), authz.timeoutMs).promise.then((outcome) => {
-        if (downstream.destroyed) return;
+      // `active` is a gauge of checks in flight; a connection closed while its check is pending cancels the call.
+      counters.inc(`ext_authz.${authz.statPrefix}.active`, spec.name);
+      let pending = true;
+      const settle = () => {
+        if (!pending) return false;
+        pending = false;
+        counters.inc(`ext_authz.${authz.statPrefix}.active`, spec.name, -1);
+        return true;
+      };
+      const check = authz.client.check(tcpCheckRequest(conn), authz.timeoutMs);
+      downstream.once('close', () => { if (settle()) check.cancel(); });
+      void check.promise.then((outcome) => {
+        if (!settle() || downstream.destroyed) return;
         let allow = outcome.kind === 'ok';
         if (outcome.kind === 'ok') { stat('ok'); verdict = 'ok'; }
         if (outcome.kind === 'denied') { stat('denied'); verdict = 'denied'; }

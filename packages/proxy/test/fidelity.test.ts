@@ -142,6 +142,24 @@ t.test('HTTP filter: AttributeContext and answer mapping (spec §2.1–§2.3, 20
     t.equal(attrs.destination!.address!.socketAddress!.portValue, 6379);
     t.equal(attrs.destination!.principal, 'spiffe://cluster.local/ns/backend/sa/api');
     t.equal(b.counters.get('ext_authz.envoy.ext_authz.ok'), 1, 'stat prefix ext_authz.<stat_prefix>.');
+    t.equal(b.counters.get('ext_authz.envoy.ext_authz.active'), 0, 'no check in flight');
+  });
+
+  await t.test('TCP filter: a connection closed while its check is pending cancels the call', async (t) => {
+    authz.behaviour = { kind: 'delay', ms: 150 };
+    const tcpPort = b.listener(6379)!.address.port;
+    const socket = tls.connect({ host: LOOP_B, port: tcpPort, localAddress: LOOP_A, ca: ca.certPem, cert: clientSvid.certChainPem, key: clientSvid.keyPem, checkServerIdentity: () => undefined } as tls.ConnectionOptions);
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+    const checksBefore = authz.requests.length;
+    socket.write('GET k\r\n');
+    while (authz.requests.length === checksBefore) await new Promise((r) => setTimeout(r, 5));
+    t.equal(b.counters.get('ext_authz.envoy.ext_authz.active'), 1, 'one check in flight');
+    socket.destroy();
+    const entry = authz.requests.at(-1)!;
+    for (let i = 0; i < 200 && !entry.cancelled; i++) await new Promise((r) => setTimeout(r, 5));
+    t.ok(entry.cancelled, 'the authz server saw the call cancelled');
+    t.equal(b.counters.get('ext_authz.envoy.ext_authz.active'), 0);
   });
 });
 

@@ -163,6 +163,28 @@ t.test('HTTP filter: AttributeContext and answer mapping (spec §2.1–§2.3, 20
   });
 });
 
+t.test('no route for the Host: no check, the request continues to the router (spec §2.3 NoRoute)', async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
+  const app = await startEchoApp('backend');
+  const lds = ldsWith(httpListener(POD_B, 8080, true)) as { listeners: { filters: { config: { route_config: { virtual_hosts: { domains: string[] }[] } } }[] }[] };
+  lds.listeners[1].filters[0].config.route_config.virtual_hosts[0].domains = ['only.example'];
+  const b = await startSidecar({
+    lds, workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { [LOOP_A]: POD_A }, certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.8080': `127.0.0.1:${app.port}` }, authzTimeoutMs: 2000,
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
+  const port = b.listener(8080)!.address.port;
+  const res = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n');
+  t.match(res, /^HTTP\/1\.1 404 /, 'the router answers 404 (no route)');
+  t.equal(authz.requests.length, 0, 'no Check');
+  t.equal(app.requests, 0);
+  const matched = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: only.example\r\nConnection: close\r\n\r\n');
+  t.match(matched, /^HTTP\/1\.1 403 /, 'a routed request is checked');
+  t.equal(authz.requests.length, 1);
+});
+
 t.test('principal without a URI SAN: the RFC 2253 subject exactly as OpenSSL prints it (spec §2.1)', async (t) => {
   let hasOpenssl = true;
   try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); } catch { hasOpenssl = false; }

@@ -270,9 +270,10 @@ function validateRule(rule: Record<string, any>, at: FieldPath, dir: 'ingress' |
     if (np.problem) push([...at, 'notProtocol'], np.problem);
   }
 
-  // HTTP (ALP).
-  if (rule.http !== undefined && ctx.kind !== 'Profile') {
-    if (dir === 'egress') push([...at, 'http'], 'HTTP match is not allowed in egress rule(s)');
+  // HTTP (ALP). The egress check is per policy kind (not Profiles); the Allow-only check is a rule
+  // check, so it applies to Profile rules too (libcalico-go validateRule).
+  if (rule.http !== undefined) {
+    if (dir === 'egress' && ctx.kind !== 'Profile') push([...at, 'http'], 'HTTP match is not allowed in egress rule(s)');
     if (rule.action !== undefined && rule.action !== 'Allow') push([...at, 'http'], 'HTTP match is only valid for Allow rules');
   }
   if (isObj(rule.http)) {
@@ -321,7 +322,9 @@ function validateRule(rule: Record<string, any>, at: FieldPath, dir: 'ingress' |
     validateNets(rule, ent, sp, at, push);
   }
 
-  // ICMP.
+  // ICMP. libcalico-go compares the Protocol value with ProtocolFromString("ICMP"/"ICMPv6"), so only
+  // the names count (a numeric 1/58 is a different value), and only `icmp` (not `notICMP`) needs it.
+  const notProto = rule.notProtocol === undefined ? undefined : decodeProtocol(rule.notProtocol);
   for (const f of ['icmp', 'notICMP'] as const) {
     const icmp = rule[f];
     if (!isObj(icmp)) continue;
@@ -329,11 +332,11 @@ function validateRule(rule: Record<string, any>, at: FieldPath, dir: 'ingress' |
     if (typeof icmp.type === 'number' && (icmp.type < 0 || icmp.type > 254)) push([...p, 'type'], 'ICMP type must be between 0 and 254');
     if (typeof icmp.code === 'number' && (icmp.code < 0 || icmp.code > 255)) push([...p, 'code'], 'ICMP code must be between 0 and 255');
     if (icmp.code !== undefined && icmp.type === undefined) push([...p, 'code'], 'ICMP code specified without an ICMP type');
-    const isIcmp = proto && (proto.name === 'ICMP' || proto.name === 'ICMPv6' || proto.number === 1 || proto.number === 58);
-    if (!isIcmp) push(p, 'rules that specify ICMP fields must set protocol to ICMP');
+    if (f === 'icmp' && !(proto?.name === 'ICMP' || proto?.name === 'ICMPv6')) push(p, 'rules that specify ICMP fields must set protocol to ICMP');
   }
-  if (proto && (proto.name === 'ICMP' || proto.number === 1) && rule.ipVersion === 6) push([...at, 'ipVersion'], "must set ipversion to '4' with protocol icmp");
-  if (proto && (proto.name === 'ICMPv6' || proto.number === 58) && rule.ipVersion === 4) push([...at, 'ipVersion'], "must set ipversion to '6' with protocol icmpv6");
+  const named = (name: string) => proto?.name === name || notProto?.name === name;
+  if (named('ICMP') && rule.ipVersion !== undefined && rule.ipVersion !== 4) push([...at, 'ipVersion'], "must set ipversion to '4' with protocol icmp");
+  if (named('ICMPv6') && rule.ipVersion !== undefined && rule.ipVersion !== 6) push([...at, 'ipVersion'], "must set ipversion to '6' with protocol icmpv6");
 }
 
 /** Strictly masked nets, one IP family per rule, matching ipVersion. */

@@ -605,7 +605,11 @@ t.test('§5 rule rules', async (t) => {
   t.match(one(rule('{action: Allow, protocol: ICMP, icmp: {type: 3, code: 256}}')), /code/);
   t.same(errs(rule('{action: Allow, protocol: ICMP, icmp: {type: 254, code: 255}}')), []);
   t.match(one(rule('{action: Allow, protocol: TCP, icmp: {type: 8}}')), /rules that specify ICMP fields must set protocol to ICMP/);
-  t.match(one(rule('{action: Allow, notICMP: {type: 8}}')), /rules that specify ICMP fields must set protocol to ICMP/);
+  t.same(errs(rule('{action: Allow, notICMP: {type: 8}}')), [], 'only icmp (not notICMP) requires the ICMP protocol');
+  t.match(one(rule('{action: Allow, notICMP: {code: 8}}')), /ICMP code specified without an ICMP type/);
+  t.match(one(rule('{action: Allow, protocol: 1, icmp: {type: 8}}')), /must set protocol to ICMP/, 'numeric 1 is not the value ICMP');
+  t.same(errs(rule('{action: Allow, protocol: 1, ipVersion: 6}')), [], 'numeric 1 does not trigger the ipversion check');
+  t.match(one(rule('{action: Allow, notProtocol: ICMP, ipVersion: 6}')), /must set ipversion to '4' with protocol icmp/, 'notProtocol counts');
   t.match(one(rule('{action: Allow, protocol: ICMP, ipVersion: 6}')), /must set ipversion to '4' with protocol icmp/);
   t.match(one(rule('{action: Allow, protocol: ICMPv6, ipVersion: 4}')), /ipversion to '6'/);
   t.match(one(rule('{action: Allow, source: {nets: [10.0.0.1/8]}}')), /strictly masked|masked/);
@@ -631,8 +635,13 @@ t.test('§5 ALP http rules', async (t) => {
   t.same(errs(`apiVersion: projectcalico.org/v3
 kind: Profile
 metadata: {name: p}
-spec: {egress: [{action: Deny, http: {methods: [GET]}}]}
-`), [], 'profiles are not checked');
+spec: {egress: [{action: Allow, http: {methods: [GET]}}]}
+`), [], 'profiles: the egress check does not apply');
+  t.match(one(`apiVersion: projectcalico.org/v3
+kind: Profile
+metadata: {name: p}
+spec: {ingress: [{action: Deny, http: {methods: [GET]}}]}
+`), /only valid for Allow rules/, 'profiles: the Allow-only rule check applies');
 });
 
 t.test('§5 other resources', async (t) => {

@@ -130,7 +130,7 @@ export class PilotFake {
 
   routesFor(routeConfigName: string, node: string) {
     const parsed = parseServiceNode(node);
-    return buildRoutes(routeConfigName, this.nodeWorkload(parsed), this.services);
+    return buildRoutes(routeConfigName, parsed.domain, this.services);
   }
 
   /** Convenience: what Envoy gets from `GET /v1/listeners/<serviceCluster>/<node>`. */

@@ -249,15 +249,33 @@ export function buildClusters(node: PilotWorkload | undefined, services: readonl
   return { clusters: unique.sort((a, b) => compareGoStrings(a.name as string, b.name as string)) };
 }
 
-/** Host names a client in `fromNamespace` may use for a service port (Istio 0.7 buildVirtualHost). */
-function domainsFor(service: PilotService, port: PilotServicePort, fromNamespace: string | undefined): string[] {
-  const names = [serviceHostname(service), `${service.name}.${service.namespace}.svc`, `${service.name}.${service.namespace}`];
-  if (fromNamespace === service.namespace) names.push(service.name);
-  if (service.clusterIP && service.clusterIP !== 'None') names.push(service.clusterIP);
-  return names.flatMap((n) => [n, `${n}:${port.port}`]);
+/** Longest common suffix of two dot-split names (Istio 0.7 sharedHost). */
+function sharedSuffix(a: string[], b: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i <= Math.min(a.length, b.length) && a[a.length - i] === b[b.length - i]; i++) out.unshift(a[a.length - i]);
+  return out;
 }
 
-export function buildRoutes(routeConfigName: string, node: PilotWorkload | undefined, services: readonly PilotService[]) {
+/**
+ * Host names a client may use for a service port (Istio 0.7 BuildVirtualHost): the service name
+ * cut down to what the proxy's domain (`<ns>.svc.cluster.local`) shares with it, each longer form up
+ * to the FQDN, then the cluster IP; for every host `host:port` first, then the bare host.
+ */
+function domainsFor(service: PilotService, port: PilotServicePort, nodeDomain: string): string[] {
+  const parts = serviceHostname(service).split('.');
+  const shared = sharedSuffix(parts, nodeDomain.split('.'));
+  const hosts: string[] = [];
+  let host = parts.slice(0, parts.length - shared.length).join('.');
+  if (host.length > 0) hosts.push(host);
+  for (const part of shared) {
+    host = host.length > 0 ? `${host}.${part}` : part;
+    hosts.push(host);
+  }
+  if (service.clusterIP && service.clusterIP !== 'None') hosts.push(service.clusterIP);
+  return hosts.flatMap((h) => [`${h}:${port.port}`, h]);
+}
+
+export function buildRoutes(routeConfigName: string, nodeDomain: string, services: readonly PilotService[]) {
   const hosts: Record<string, unknown>[] = [];
   for (const service of services) {
     if (!service.clusterIP || service.clusterIP === 'None') continue;
@@ -266,7 +284,7 @@ export function buildRoutes(routeConfigName: string, node: PilotWorkload | undef
       const key = `${serviceHostname(service)}|${portKey(port)}`;
       hosts.push({
         name: key,
-        domains: domainsFor(service, port, node?.namespace),
+        domains: domainsFor(service, port, nodeDomain),
         routes: [{ prefix: '/', cluster: `out.${key}`, timeout_ms: 0, decorator: { operation: `${serviceHostname(service)}:${port.port}/*` } }],
       });
     }

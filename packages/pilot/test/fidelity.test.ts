@@ -242,3 +242,15 @@ t.test('Pilot 0.7 listener shapes (§3.2)', async (t) => {
   const inbound = (pilot.clustersFor(sidecarNodeId(workloads[0])) as Json).clusters.find((c: Json) => c.name === 'in.8080');
   t.same(inbound.hosts, [{ url: 'tcp://127.0.0.1:8080' }]);
 });
+
+t.test('RDS virtual host domains as Istio 0.7 BuildVirtualHost lists them', async (t) => {
+  const pilot = new PilotFake({ workloads, services });
+  const fromSame = pilot.routesFor('80', sidecarNodeId(workloads[1])) as Json;
+  t.same(fromSame.virtual_hosts[0].domains, [
+    'api:80', 'api', 'api.shop:80', 'api.shop', 'api.shop.svc:80', 'api.shop.svc', 'api.shop.svc.cluster:80', 'api.shop.svc.cluster',
+    'api.shop.svc.cluster.local:80', 'api.shop.svc.cluster.local', '10.96.5.1:80', '10.96.5.1',
+  ]);
+  const fromOther = pilot.routesFor('80', 'sidecar~10.9.9.9~x.other~other.svc.cluster.local') as Json;
+  t.same(fromOther.virtual_hosts[0].domains.slice(0, 2), ['api.shop:80', 'api.shop'], 'another namespace starts at <name>.<ns>');
+  t.equal(fromOther.virtual_hosts[0].domains.length, 10);
+});

@@ -30,6 +30,21 @@ class WireReader {
     return shift < 28 ? result >>> 0 : result;
   }
 
+  /** A varint truncated to its low 32 bits (as int32), exactly: what Go keeps for int32/uint32/enum fields. */
+  varint32(): number {
+    let lo = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.pos >= this.end) throw new Error('truncated varint');
+      const b = this.buf[this.pos++];
+      if (shift < 32) lo |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 63) throw new Error('varint too long');
+    }
+    return lo;
+  }
+
   /** Returns [start, end) of a length-delimited field. */
   bytes(): [number, number] {
     const len = this.varint();
@@ -76,10 +91,11 @@ function decodeSocketAddress(r: WireReader, into: SocketAddress): SocketAddress 
     const tag = r.varint();
     const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1 && wt === 0) into.protocol = r.varint();
+    // Go truncates a varint to the field's 32 bits: enum (int32) and port_value (uint32).
+    if (field === 1 && wt === 0) into.protocol = r.varint32();
     else if (field === 2 && wt === 2) into.address = r.string();
     else if (field === 3 && wt === 0) {
-      into.portValue = r.varint();
+      into.portValue = r.varint32() >>> 0;
       delete into.namedPort;
     } else if (field === 4 && wt === 2) {
       into.namedPort = r.string();

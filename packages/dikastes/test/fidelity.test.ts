@@ -5,6 +5,8 @@
 import t from 'tap';
 import type { CheckRequest, Peer, Rule, ToDataplane } from '@alpsim/proto';
 import { PolicyStore, evaluateCheck, formatTrace, type Compat } from '../src/index';
+import { Writer } from 'protobufjs';
+import { decodeCheckRequest } from '../src/decode';
 import { startHarness } from './helpers/harness';
 
 // ---------------------------------------------------------------------------------------------
@@ -542,4 +544,16 @@ t.test('second InSync on a stream is ignored; later updates apply in place (gRPC
     code = await h.check(req());
   }
   t.equal(code, 7, 'in-place update visible');
+});
+
+t.test('decoder truncates varints to the 32-bit field types as Go does', async (t) => {
+  // SocketAddress{protocol = -1 as int32 (10-byte varint), port_value = 2^32 + 80 (too wide)}
+  const socket = Writer.create().uint32((1 << 3) | 0).int32(-1).uint32((3 << 3) | 0).uint64(4294967296 + 80).finish();
+  const address = Writer.create().uint32((1 << 3) | 2).bytes(socket).finish();
+  const peerBytes = Writer.create().uint32((1 << 3) | 2).bytes(address).finish();
+  const attrs = Writer.create().uint32((2 << 3) | 2).bytes(peerBytes).finish();
+  const buf = Buffer.from(Writer.create().uint32((1 << 3) | 2).bytes(attrs).finish());
+  const s = decodeCheckRequest(buf).attributes!.destination!.address!.socketAddress!;
+  t.equal(s.portValue, 80);
+  t.equal(s.protocol, -1);
 });

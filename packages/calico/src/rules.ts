@@ -228,8 +228,9 @@ function convertRule(r: Record<string, any>, ns: string, compat: Compat, ipSets:
       const paths: { exact?: string; prefix?: string }[] = [];
       for (const p of r.http.paths) {
         if (!isObj(p)) continue;
-        if (typeof p.exact === 'string') paths.push({ exact: p.exact });
-        else if (typeof p.prefix === 'string') paths.push({ prefix: p.prefix });
+        // As Felix's rule_convert: an empty string counts as unset.
+        if (typeof p.exact === 'string' && p.exact !== '') paths.push({ exact: p.exact });
+        else if (typeof p.prefix === 'string' && p.prefix !== '') paths.push({ prefix: p.prefix });
       }
       if (paths.length) h.paths = paths;
     }

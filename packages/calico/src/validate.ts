@@ -283,8 +283,9 @@ function validateRule(rule: Record<string, any>, at: FieldPath, dir: 'ingress' |
       rule.http.paths.forEach((p: unknown, j: number) => {
         if (!isObj(p)) return;
         const where = [...at, 'http', 'paths', j];
-        const hasExact = p.exact !== undefined;
-        const hasPrefix = p.prefix !== undefined;
+        // Go string fields: an empty value is the same as an absent one.
+        const hasExact = p.exact !== undefined && p.exact !== '';
+        const hasPrefix = p.prefix !== undefined && p.prefix !== '';
         if (hasExact && hasPrefix) push(where, "Both 'exact' and 'prefix' are set");
         else if (!hasExact && !hasPrefix) push(where, "Either 'exact' or 'prefix' must be set");
         else {

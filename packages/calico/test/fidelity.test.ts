@@ -632,6 +632,9 @@ t.test('§5 ALP http rules', async (t) => {
   t.match(one(rule('{action: Allow, http: {paths: [{prefix: "/a b"}]}}')), /path/);
   t.match(one(rule('{action: Allow, http: {paths: [{prefix: "/a#b"}]}}')), /path/);
   t.same(errs(rule('{action: Allow, http: {}}')), []);
+  t.same(errs(rule('{action: Allow, http: {paths: [{exact: /a, prefix: ""}]}}')), [], 'an empty string is an unset Go field');
+  t.match(one(rule('{action: Allow, http: {paths: [{exact: ""}]}}')), /Either 'exact' or 'prefix' must be set/);
+  t.same(convertRules([{ action: 'Allow', http: { paths: [{ exact: '', prefix: '/p' }, { exact: '' }] } }], '', 's', '3.2').rules[0].httpMatch, { paths: [{ prefix: '/p' }] });
   t.same(errs(`apiVersion: projectcalico.org/v3
 kind: Profile
 metadata: {name: p}

@@ -61,7 +61,8 @@ export class ExtAuthzHttpFilter implements HttpFilter {
     const { counters, log } = this.env;
     const { client, timeoutMs, failureModeAllow, compat, clusterExists } = this.settings;
     // 2018 Envoy: no route (or no route entry / unknown cluster) ⇒ no check, the request continues.
-    if (!stream.route || !clusterExists(stream.route.cluster)) { stream.verdict = 'skipped_no_route'; return 'continue'; }
+    // Modern Envoy only skips when there is no route (spec §2.3).
+    if (!stream.route || (compat === '2018' && !clusterExists(stream.route.cluster))) { stream.verdict = 'skipped_no_route'; return 'continue'; }
     const pending = client.check(httpCheckRequest(stream.conn, stream.attrs, compat === 'modern'), timeoutMs);
     stream.onReset(() => pending.cancel());
     const outcome = await pending.promise;

@@ -255,3 +255,26 @@ t.test("compat 'modern' (spec §2.1, §2.3, §5.10): ok/denied headers and the D
   authz.behaviour = { kind: 'custom', answer: () => ({ status: { code: 7 }, deniedResponse: { body: 'no status' } }) };
   t.match(await send('GET /deny2 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 403 [^]*no status$/, 'unset status ⇒ 403');
 });
+
+t.test('route to an unknown cluster: no check in 2018, checked in modern (spec §2.3)', async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
+  const lds = ldsWith(httpListener(POD_B, 8080, true)) as { listeners: { filters: { config: { route_config: { virtual_hosts: { routes: { cluster: string }[] }[] } } }[] }[] };
+  lds.listeners[1].filters[0].config.route_config.virtual_hosts[0].routes[0].cluster = 'out.nowhere|http';
+  const start = (compat: '2018' | 'modern') => startSidecar({
+    lds, workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { [LOOP_A]: POD_A }, certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}` }, authzTimeoutMs: 2000, compat,
+  });
+  const old = await start('2018');
+  t.teardown(async () => { await old.close(); await authz.close(); });
+  const res2018 = await rawRequest(old.listener(8080)!.address.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+  t.match(res2018, /^HTTP\/1\.1 503 /, 'not checked; the router has no such cluster');
+  t.equal(authz.requests.length, 0);
+  await old.close();
+  const modern = await start('modern');
+  t.teardown(() => modern.close());
+  const resModern = await rawRequest(modern.listener(8080)!.address.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+  t.match(resModern, /^HTTP\/1\.1 403 /, 'checked and denied');
+  t.equal(authz.requests.length, 1);
+});

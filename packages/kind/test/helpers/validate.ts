@@ -36,8 +36,12 @@ const MODELS: Record<string, Model> = {
 
 /** Repository root, from packages/kind/dist/test/helpers. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
-/** ../shared/crds relative to the repository root (CI checks shared/ out at the same relative place). */
-export const SHARED_CRDS = path.resolve(REPO_ROOT, '..', 'shared', 'crds');
+/**
+ * Calico's CRD schemas: ../shared/crds beside the clone when present (as in CI), else the identical copy
+ * that @alpsim/calico ships, so the test also runs from a clone anywhere.
+ */
+export const SHARED_CRDS = [path.resolve(REPO_ROOT, '..', 'shared', 'crds'), path.resolve(REPO_ROOT, 'packages', 'calico', 'crds')]
+  .find((dir) => fs.existsSync(dir)) as string;
 
 const CRD_FILES: Record<string, string> = {
   NetworkPolicy: 'crd.projectcalico.org_networkpolicies.yaml',

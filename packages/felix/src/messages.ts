@@ -22,20 +22,28 @@ export function fullIPSetMessages(id: string, type: IPSetType, members: readonly
   return out;
 }
 
+/** Members cut into MAX_MEMBERS_PER_MESSAGE chunks; an empty list is one empty chunk (as Felix's splitMembers). */
+function chunks(members: readonly string[]): string[][] {
+  if (members.length === 0) return [[]];
+  const out: string[][] = [];
+  for (let i = 0; i < members.length; i += MAX_MEMBERS_PER_MESSAGE) out.push(members.slice(i, i + MAX_MEMBERS_PER_MESSAGE));
+  return out;
+}
+
 /**
- * A delta split so no message carries more than MAX_MEMBERS_PER_MESSAGE members: additions first,
- * removals packed into the space left in each message (Felix's splitting rule).
+ * A delta split the way Felix's splitIPSetDeltaUpdate does it (spec §2.8): additions and removals
+ * are each cut into chunks of MAX_MEMBERS_PER_MESSAGE; every message carries the next addition
+ * chunk, plus the *last* remaining removal chunk if that whole chunk still fits alongside.
  */
 export function deltaIPSetMessages(id: string, added: readonly string[], removed: readonly string[]): ToDataplane[] {
+  const adds = chunks(added);
+  const dels = chunks(removed);
   const out: ToDataplane[] = [];
-  let addIndex = 0;
-  let removeIndex = 0;
-  while (addIndex < added.length || removeIndex < removed.length) {
-    const addedMembers = added.slice(addIndex, addIndex + MAX_MEMBERS_PER_MESSAGE);
-    addIndex += addedMembers.length;
-    const room = MAX_MEMBERS_PER_MESSAGE - addedMembers.length;
-    const removedMembers = removed.slice(removeIndex, removeIndex + room);
-    removeIndex += removedMembers.length;
+  while (adds.length + dels.length > 0) {
+    const addedMembers = adds.shift() ?? [];
+    let removedMembers: string[] = [];
+    const last = dels[dels.length - 1];
+    if (last && addedMembers.length + last.length <= MAX_MEMBERS_PER_MESSAGE) removedMembers = dels.pop()!;
     out.push({ ipsetDeltaUpdate: { id, addedMembers, removedMembers } });
   }
   return out;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeDataplane, parseResources, type DataplaneState } from '@alpsim/calico';
 import { IPSetType, type Policy, type Profile, type ToDataplane, type WorkloadEndpoint } from '@alpsim/proto';
-import { MAX_MEMBERS_PER_MESSAGE } from '../src/messages';
+import { deltaIPSetMessages, MAX_MEMBERS_PER_MESSAGE } from '../src/messages';
 import { PolicySyncProcessor } from '../src/processor';
 import { FelixServer } from '../src/server';
 import { describe, ipSet, pod, policy, state, syncClient, tempDir } from './helpers';
@@ -339,6 +339,22 @@ t.test('§2.8 split boundary: exactly 82 200 members is one message, 82 201 is t
       t.same(msgs[1].ipsetDeltaUpdate!.removedMembers ?? [], []);
     }
   }
+});
+
+t.test('§2.8 large deltas: whole removal chunks, taken from the end, only when they fit beside the adds', async (t) => {
+  const M = MAX_MEMBERS_PER_MESSAGE;
+  const list = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  const shape = (msgs: ToDataplane[]) => msgs.map((m) => [m.ipsetDeltaUpdate!.addedMembers!.length, m.ipsetDeltaUpdate!.removedMembers!.length]);
+  t.same(shape(deltaIPSetMessages('s', list(50000, 'a'), list(50000, 'r'))), [[50000, 0], [0, 50000]], 'no partial removal chunk');
+  t.same(shape(deltaIPSetMessages('s', list(M + 10, 'a'), list(50, 'r'))), [[M, 0], [10, 50]]);
+  t.same(shape(deltaIPSetMessages('s', [], list(5, 'r'))), [[0, 5]]);
+  t.same(shape(deltaIPSetMessages('s', list(5, 'a'), [])), [[5, 0]]);
+  t.same(shape(deltaIPSetMessages('s', list(2 * M, 'a'), [])), [[M, 0], [M, 0]]);
+  const removed = list(M + 10, 'r');
+  const msgs = deltaIPSetMessages('s', list(10, 'a'), removed);
+  t.same(shape(msgs), [[10, 10], [0, M]]);
+  t.same(msgs[0].ipsetDeltaUpdate!.removedMembers, removed.slice(M), 'the last (partial) chunk goes first');
+  t.same(msgs[1].ipsetDeltaUpdate!.removedMembers, removed.slice(0, M));
 });
 
 t.test('§2.8 IP-set members are canonical: NET CIDRs and IP_AND_PORT "<ip>,tcp:<port>"', async (t) => {

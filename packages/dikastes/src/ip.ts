@@ -1,7 +1,8 @@
 // IP address and CIDR parsing with the semantics of Go's net package as the real checker uses it:
-// an IPv4-mapped IPv6 address counts as IPv4 (net.IP.To4), a CIDR keeps the family it was written
-// in (so `::ffff:10.0.0.0/104` is an IPv6 net that never contains an IPv4 address), and an address
-// never matches a net of the other family (not even /0).
+// an IPv4-mapped IPv6 address counts as IPv4 (net.IP.To4); a net whose masked address is IPv4-mapped
+// acts as an IPv4 net (IPNet.Contains converts it with To4 and keeps the last 32 mask bits, so
+// `::ffff:10.0.0.0/104` is 10.0.0.0/8 and `::ffff:0:0/96` is 0.0.0.0/0); otherwise an address never
+// matches a net of the other family (not even `::/0`).
 
 /** IPv4 addresses are kept as signed 32-bit integers (cheap to mask and compare in V8). */
 export interface ParsedIPv4 { readonly v4: true; readonly n: number }
@@ -125,7 +126,8 @@ export function parseCIDR(text: string): ParsedCIDR | undefined {
   if (slash < 0) return undefined;
   const addr = text.slice(0, slash);
   const lenText = text.slice(slash + 1);
-  if (!/^[0-9]{1,3}$/.test(lenText)) return undefined;
+  // Go's dtoi: decimal digits only, leading zeros allowed.
+  if (!/^[0-9]+$/.test(lenText)) return undefined;
   const prefixLength = Number(lenText);
   const v4 = addr.includes(':') ? undefined : parseIPv4Words(addr);
   if (v4 !== undefined) {
@@ -134,7 +136,13 @@ export function parseCIDR(text: string): ParsedCIDR | undefined {
   }
   const w = parseIPv6Words(addr);
   if (w === undefined || prefixLength > 128) return undefined;
-  return { ip: { v4: false, w: maskV6(w, prefixLength) }, prefixLength, mask: 0 };
+  const masked = maskV6(w, prefixLength);
+  if (masked[0] === 0 && masked[1] === 0 && masked[2] === 0xffff) {
+    // Only possible with prefixLength >= 96: Go then matches it as an IPv4 net.
+    const len = prefixLength - 96;
+    return { ip: { v4: true, n: maskV4(masked[3] | 0, len) }, prefixLength: len, mask: v4Mask(len) };
+  }
+  return { ip: { v4: false, w: masked }, prefixLength, mask: 0 };
 }
 
 /** Network mask of a prefix length as a signed 32-bit integer. */

@@ -244,7 +244,9 @@ export class PolicyStore implements LabelSource {
         const u = m.activeProfileUpdate!;
         if (!u.id) return 'missing id (the real one crashes); ignored';
         const name = u.id.name ?? '';
-        this.profiles.set(name, { name, inboundRules: this.compileRules(u.profile, '') });
+        // No profile body: the real map then holds nil, which reads exactly like a missing profile.
+        if (!u.profile) this.profiles.delete(name);
+        else this.profiles.set(name, { name, inboundRules: this.compileRules(u.profile, '') });
         return undefined;
       }
       case 'activeProfileRemove': {
@@ -263,6 +265,11 @@ export class PolicyStore implements LabelSource {
         const key = policyKey(tier, name);
         const old = this.policies.get(key);
         if (old) this.keyIndex.unregister(old.registration);
+        if (!u.policy) {
+          // No policy body: the real map then holds nil, which reads exactly like a missing policy.
+          this.policies.delete(key);
+          return undefined;
+        }
         const { candidates, registration } = this.keyIndex.register(inboundRules, (slot) => slot.refs);
         this.policies.set(key, { tier, name, namespace, inboundRules, filter: new RuleFilter(inboundRules), candidates, registration });
         return undefined;

@@ -289,6 +289,12 @@ net('IPv6 /125 net works', { srcNet: ['fd00::/125'] }, all(0), { src: { address:
 net('no socket address never matches', { srcNet: ['0.0.0.0/0'] }, all(7), { src: { noSocket: true } });
 net('pipe never matches', { srcNet: ['0.0.0.0/0'] }, all(7), { src: { pipe: true } });
 net('non-IP address never matches', { srcNet: ['0.0.0.0/0'] }, all(7), { src: { address: 'localhost' } });
+net('IPv4-mapped /104 net acts as IPv4 /8 (Go To4 in Contains)', { srcNet: ['::ffff:10.0.0.0/104'] }, all(0));
+net('::ffff:0:0/96 acts as IPv4 /0', { srcNet: ['::ffff:0:0/96'] }, all(0));
+net('::ffff:0:0/96 does not contain IPv6', { srcNet: ['::ffff:0:0/96'] }, all(7), { src: { address: 'fd00::1' } });
+net('IPv4-mapped /80 is an IPv6 net', { srcNet: ['::ffff:10.0.0.0/80'] }, all(7));
+net('prefix length with leading zeros', { srcNet: ['10.0.0.0/0008'] }, all(0));
+net('prefix length > 32 for IPv4 is malformed', { srcNet: ['10.0.0.0/33', '10.0.0.0/8'] }, all(7));
 net('dstNet contains', { dstNet: ['10.0.0.2/32'] }, all(0));
 net('dstNet miss', { dstNet: ['10.0.0.3/32'] }, all(7));
 net('dst without socket address never matches nets', { dstNet: ['0.0.0.0/0'] }, all(7), { dst: { noSocket: true } });
@@ -428,6 +434,8 @@ add('missing profile not reached', [allowProfile, ep([], ['pr-allow', 'missing']
 add('policy removed => missing', [pol('p', [ALLOW]), ep([{ ingress: ['p'] }]), { activePolicyRemove: { id: { tier: 'default', name: 'p' } } }], { '3.2': 13, '3.28': 13, '3.29': 7 });
 add('profile removed => missing', [allowProfile, ep([], ['pr-allow']), { activeProfileRemove: { id: { name: 'pr-allow' } } }], { '3.2': 13, '3.28': 13, '3.29': 7 });
 add('policy update replaces rules', [pol('p', [ALLOW]), pol('p', [{ action: 'deny' }]), ep([{ ingress: ['p'] }])], all(7));
+add('policy update without a policy body = missing policy', [pol('p', [ALLOW]), { activePolicyUpdate: { id: { tier: 'default', name: 'p' }, policy: null } }, ep([{ ingress: ['p'] }])], { '3.2': 13, '3.28': 13, '3.29': 7 });
+add('profile update without a profile body = missing profile', [allowProfile, { activeProfileUpdate: { id: { name: 'pr-allow' }, profile: null } }, ep([], ['pr-allow'])], { '3.2': 13, '3.28': 13, '3.29': 7 });
 add('NetworkPolicy name with namespace prefix', [pol('default/np', [ALLOW], { namespace: 'default' }), ep([{ ingress: ['default/np'] }])], all(0));
 
 // ---- prefilter / index consistency: keyed rules in order --------------------------------------

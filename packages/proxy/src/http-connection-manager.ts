@@ -15,6 +15,23 @@ import {
 const kConnection = Symbol('alpsim.connection');
 type TaggedSocket = net.Socket & { [kConnection]?: ConnectionInfo };
 
+/** HTTP status → gRPC status for local replies to gRPC requests (the gRPC HTTP-mapping table Envoy uses). */
+function grpcStatusOf(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400: return 13; // INTERNAL
+    case 401: return 16; // UNAUTHENTICATED
+    case 403: return 7; // PERMISSION_DENIED
+    case 404: return 12; // UNIMPLEMENTED
+    case 429: case 502: case 503: case 504: return 14; // UNAVAILABLE
+    default: return 2; // UNKNOWN
+  }
+}
+
+/** gRPC's grpc-message encoding: bytes outside printable ASCII, and '%', as %XX. */
+function grpcPercentEncode(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => (b < 0x20 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b))).join('');
+}
+
 /** Envoy's stream id: a random 64-bit number, rendered in decimal. */
 function newStreamId(): string {
   return randomBytes(8).readBigUInt64BE().toString();
@@ -178,6 +195,21 @@ export class HttpConnectionManager {
       counters.inc(`upstream_rq_${Math.floor(status / 100)}xx`, stream.listener);
     }
     if (res.headersSent || res.destroyed) return;
+    const contentType = stream.attrs.headers['content-type'] ?? '';
+    if (this.opts.compat === 'modern' && contentType.startsWith('application/grpc')) {
+      // Modern Envoy's sendLocalReply answers a gRPC request with a trailers-only gRPC status (spec §2.3).
+      const grpcHeaders: Record<string, string> = { 'content-type': 'application/grpc', 'grpc-status': String(grpcStatusOf(status)), server: 'envoy' };
+      if (body) grpcHeaders['grpc-message'] = grpcPercentEncode(body);
+      if ('stream' in stream.req) {
+        // HEADERS with END_STREAM: what gRPC clients read as a trailers-only response.
+        stream.req.stream.respond({ ':status': 200, ...grpcHeaders }, { endStream: true });
+        (res as unknown as { emit(e: string): void }).emit('finish');
+      } else {
+        (res as http.ServerResponse).writeHead(200, grpcHeaders);
+        res.end();
+      }
+      return;
+    }
     const headers: Record<string, string | string[]> = { 'content-length': String(Buffer.byteLength(body)), server: 'envoy' };
     if (body) headers['content-type'] = 'text/plain';
     for (const [key, values] of Object.entries(extraHeaders ?? {})) {

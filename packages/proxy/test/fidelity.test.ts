@@ -278,3 +278,34 @@ t.test('route to an unknown cluster: no check in 2018, checked in modern (spec ย
   t.match(resModern, /^HTTP\/1\.1 403 /, 'checked and denied');
   t.equal(authz.requests.length, 1);
 });
+
+t.test("compat 'modern': a denied gRPC request gets a gRPC PERMISSION_DENIED status (spec ยง2.3)", async (t) => {
+  const grpc = await import('@grpc/grpc-js');
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'custom', answer: () => ({ status: { code: 7 }, deniedResponse: { body: 'denied by policy' } }) });
+  const app = await startEchoApp('backend');
+  const start = (compat: '2018' | 'modern') => startSidecar({
+    lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B, certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.8080': `127.0.0.1:${app.port}` }, authzTimeoutMs: 2000, compat,
+  });
+  const modern = await start('modern');
+  const old = await start('2018');
+  t.teardown(async () => { await modern.close(); await old.close(); await authz.close(); await app.close(); });
+  const call = (port: number) => new Promise<{ code: number; details: string }>((resolve) => {
+    const creds = grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(clientSvid.keyPem), Buffer.from(clientSvid.certChainPem), { checkServerIdentity: () => undefined });
+    const client = new grpc.Client(`${LOOP_B}:${port}`, creds);
+    client.makeUnaryRequest('/test.Echo/Say', (b: Buffer) => b, (b: Buffer) => b, Buffer.from('hi'), (err) => {
+      client.close();
+      resolve({ code: err?.code ?? 0, details: err?.details ?? '' });
+    });
+  });
+  const modernAnswer = await call(modern.listener(8080)!.address.port);
+  t.equal(modernAnswer.code, grpc.status.PERMISSION_DENIED);
+  t.equal(modernAnswer.details, 'denied by policy');
+  t.equal(app.requests, 0);
+  // 2018 Envoy encoded a plain header-only 403; the gRPC client maps the HTTP status itself.
+  const oldAnswer = await call(old.listener(8080)!.address.port);
+  t.equal(oldAnswer.code, grpc.status.PERMISSION_DENIED);
+  t.match(oldAnswer.details, /HTTP status code 403/);
+});

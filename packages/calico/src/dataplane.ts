@@ -384,7 +384,8 @@ export function computeDataplane(resources: readonly LoadedResource[], opts: Com
       if (def.namedPort) {
         const np = def.namedPort;
         for (const port of ep.info.ports) {
-          if (port.name !== np.name || port.protocol.toLowerCase() !== np.protocol) continue;
+          // libcalico-go maps only spec.containers' named TCP/UDP ports onto the endpoint.
+          if (port.initContainer || port.name !== np.name || port.protocol.toLowerCase() !== np.protocol) continue;
           for (const ip of ep.info.ips) members.add(`${ip},${np.protocol}:${port.port}`);
         }
       } else {

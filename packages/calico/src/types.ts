@@ -100,6 +100,8 @@ export interface WorkloadPort {
   name?: string;
   port: number;
   protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** Declared by an init container: Calico only maps the regular containers' named ports. */
+  initContainer?: boolean;
 }
 
 export interface WorkloadInfo {

@@ -77,10 +77,15 @@ function stringMap(v: unknown): Record<string, string> {
 
 function podPorts(spec: Record<string, any>): WorkloadPort[] {
   const ports: WorkloadPort[] = [];
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+  const containers = [
+    ...(spec.initContainers ?? []).map((c: unknown) => ({ c, init: true })),
+    ...(spec.containers ?? []).map((c: unknown) => ({ c, init: false })),
+  ];
+  for (const { c, init } of containers as { c: any; init: boolean }[]) {
     for (const p of c?.ports ?? []) {
       if (typeof p?.containerPort !== 'number') continue;
       const port: WorkloadPort = { port: p.containerPort, protocol: (p.protocol as WorkloadPort['protocol']) ?? 'TCP' };
+      if (init) port.initContainer = true;
       if (typeof p.name === 'string' && p.name) port.name = p.name;
       ports.push(port);
     }

@@ -673,3 +673,15 @@ t.test('blank rule selectors (valid, = all()) do not break the rewritten selecto
   const [g] = convertRules([{ action: 'Allow', source: { selector: ' ' } }], '', 's', '3.2').rules;
   t.same(g.srcIpSetIds, ['s:5y5I3VdRZfDU01O--xXAPx2yxCQQqMf0M6IWug'], 'GNP: blank = all()');
 });
+
+t.test('§3.7 named-port members come from spec.containers only (not init containers)', async (t) => {
+  const s = dp(`apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: a}
+spec:
+  initContainers: [{name: i, image: x, ports: [{name: http, containerPort: 9999}]}]
+  containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]
+status: {podIP: 10.0.0.1}
+` + gnp('g', '  ingress: [{action: Allow, protocol: TCP, destination: {ports: [http]}}]'));
+  t.same([...s.ipSets.get(nid('all()', 'tcp', 'http'))!.members], ['10.0.0.1,tcp:8080']);
+});

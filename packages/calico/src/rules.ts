@@ -64,10 +64,17 @@ export function entityRuleSelectors(entity: Record<string, any> | undefined, pol
     const sa = e.serviceAccounts;
     const selPart = nonEmpty(sa.selector) ? selector(sa.selector, compat).mapLabels((k) => 'pcsa.' + k).canonical : '';
     const names: string[] = Array.isArray(sa.names) ? sa.names.filter((n: unknown) => typeof n === 'string') : [];
-    const namesPart = names.length
-      ? selector(`projectcalico.org/serviceaccount in { ${names.map((n) => `'${n}'`).join(', ')} }`, compat).canonical
-      : '';
-    saPart = selPart && namesPart ? `(${selPart}) && (${namesPart})` : selPart || namesPart;
+    let namesPart = '';
+    let namesUnparsable = false;
+    if (names.length) {
+      try {
+        namesPart = selector(`projectcalico.org/serviceaccount in { ${names.map((n) => `'${n}'`).join(', ')} }`, compat).canonical;
+      } catch {
+        namesUnparsable = true; // a name with a quote (names are not validated)
+      }
+    }
+    // libcalico-go's parseServiceAccounts logs and returns "" for the whole SA part in that case.
+    saPart = namesUnparsable ? '' : selPart && namesPart ? `(${selPart}) && (${namesPart})` : selPart || namesPart;
   }
 
   // A blank (whitespace-only) selector is valid and means all(); spell it out so that wrapping it in

@@ -685,3 +685,13 @@ status: {podIP: 10.0.0.1}
 ` + gnp('g', '  ingress: [{action: Allow, protocol: TCP, destination: {ports: [http]}}]'));
   t.same([...s.ipSets.get(nid('all()', 'tcp', 'http'))!.members], ['10.0.0.1,tcp:8080']);
 });
+
+t.test('§3.6 SA names that cannot be quoted drop the SA selector part (libcalico-go parseServiceAccounts)', async (t) => {
+  t.same(entityRuleSelectors({ serviceAccounts: { names: ["it's"], selector: "a == 'b'" }, selector: 'has(x)' }, 'ns', '3.2'), {
+    selector: "(projectcalico.org/namespace == 'ns') && (has(x))",
+    notSelector: '',
+  });
+  const [r] = convertRules([{ action: 'Allow', source: { serviceAccounts: { names: ["it's"] } } }], '', 's', '3.2').rules;
+  t.same(r.srcServiceAccountMatch, { names: ["it's"] }, 'the SA match still carries the names');
+  t.notOk(r.srcIpSetIds);
+});

@@ -307,6 +307,7 @@ net('notDstPorts ignored', { notDstPorts: [{ first: 0, last: 65535 }] }, all(0))
 net('notSrcNamedPortIpSetIds ignored (even missing)', { notSrcNamedPortIpSetIds: ['missing'] }, all(0));
 net('notDstNamedPortIpSetIds ignored (even missing)', { notDstNamedPortIpSetIds: ['missing'] }, all(0));
 net('ipVersion ignored', { ipVersion: 6 } as Partial<Rule>, all(0));
+net('dstIpPortSetIds (v3.20+ field) ignored, even missing', { dstIpPortSetIds: ['missing'] } as Partial<Rule>, all(0));
 net('icmp ignored', { icmpType: 8, notIcmpType: 8 } as Partial<Rule>, all(0));
 
 // ---- §3.6.7, §9.23, §9.25 protocol -------------------------------------------------------------
@@ -509,6 +510,8 @@ t.test('v2/v2alpha shim (§9.24)', async (t) => {
       // 2018: a missing peer is an empty principal => 7; 2021: the shim crashes (we answer 13).
       t.equal(evaluateCheck(store, req({ dst: null }), { compat, apiVersion: v }).code, compat === '3.2' ? 7 : 13, `${v} ${compat} no destination`);
       t.equal(evaluateCheck(store, req({ src: null }), { compat, apiVersion: v }).code, compat === '3.2' ? 7 : 13, `${v} ${compat} no source`);
+      // The shim always builds request.http; without one the request is the same as a TCP-level check.
+      t.equal(evaluateCheck(store, req({ noHttp: true }), { compat, apiVersion: v }).code, 0, `${v} ${compat} no http`);
     }
   }
 });

@@ -111,7 +111,7 @@ export function registerProxyCommands(program: Command): void {
     .option('--authz-api <version>', `ext_authz service: ${AUTHZ_API_VERSIONS.join(' | ')}`, 'v2')
     .option('--authz-timeout-ms <ms>', 'ext_authz gRPC timeout (default: filter config, else 200)')
     .option('--failure-mode-allow', 'let requests through when the ext_authz call fails')
-    .option('--client-cert-policy <policy>', 'svid (X.509-SVID rules) | envoy (chain check only)', 'svid')
+    .option('--client-cert-policy <policy>', 'envoy (chain check only, as Envoy) | svid (also the X.509-SVID rules)', 'envoy')
     .option('--compat <era>', '2018 | modern', '2018')
     .option('--refresh-ms <ms>', 'with a Pilot URL: poll LDS every <ms> and apply changes (bad responses keep the running config)')
     .action(async (o: ProxyCommandOptions) => {

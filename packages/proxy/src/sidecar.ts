@@ -42,7 +42,7 @@ export interface SidecarOptions {
   authzTimeoutMs?: number;
   /** overrides the filter config's failure_mode_allow (default false: fail closed) */
   failureModeAllow?: boolean;
-  /** 'svid' (default): client certificates must also be valid X.509-SVIDs; 'envoy': chain check only, as 2018 Envoy */
+  /** 'envoy' (default): chain check against the root only, as Envoy's v1 ssl_context (spec §4.3); 'svid': also the X.509-SVID rules */
   clientCertPolicy?: ClientCertPolicy;
   /** '2018' (default): Envoy of the pilot-webhook era; 'modern': :scheme always, request.time, duplicate headers joined, denied_response honoured */
   compat?: '2018' | 'modern';
@@ -278,7 +278,7 @@ class EnvoyLikeSidecar implements Sidecar {
       bindPort,
       certs: this.options.certs,
       localPrincipal: this.localPrincipal,
-      clientCertPolicy: this.options.clientCertPolicy ?? 'svid',
+      clientCertPolicy: this.options.clientCertPolicy ?? 'envoy',
       dnsSanPrincipal: this.compat === 'modern',
       peerIp: this.peerIp,
       chain: this.chainFor(spec),

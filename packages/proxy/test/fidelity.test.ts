@@ -309,3 +309,37 @@ t.test("compat 'modern': a denied gRPC request gets a gRPC PERMISSION_DENIED sta
   t.equal(oldAnswer.code, grpc.status.PERMISSION_DENIED);
   t.match(oldAnswer.details, /HTTP status code 403/);
 });
+
+t.test('default client-certificate policy is Envoy v1 ssl_context: chain only, no SAN check (spec §4.3, §2.1)', async (t) => {
+  const testCa = makeCa('k8s.cluster.local', 'policy-ca');
+  const serverLeaf = issueLeaf(testCa, { uris: ['spiffe://cluster.local/ns/backend/sa/api'] });
+  const clients = {
+    subjectOnly: issueLeaf(testCa, { commonName: 'legacy-client' }),
+    twoUris: issueLeaf(testCa, { uris: ['spiffe://cluster.local/ns/a/sa/first', 'spiffe://cluster.local/ns/a/sa/second'] }),
+    withDns: issueLeaf(testCa, { dns: ['x.example'], uris: ['spiffe://cluster.local/ns/a/sa/after-dns'] }),
+  };
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket);
+  const app = await startEchoApp('backend');
+  const b = await startSidecar({
+    lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { [LOOP_A]: POD_A },
+    certs: serverLeaf, clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.8080': `127.0.0.1:${app.port}` }, authzTimeoutMs: 2000,
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await app.close(); });
+  const port = b.listener(8080)!.address.port;
+  const send = (client: { certChainPem: string; keyPem: string }) => new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: LOOP_B, port, localAddress: LOOP_A, ca: testCa.certPem, cert: client.certChainPem, key: client.keyPem, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined } as tls.ConnectionOptions,
+      () => socket.write('GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'));
+    let data = '';
+    socket.on('data', (d) => { data += d.toString(); });
+    socket.on('close', () => resolve(data));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve(data) : reject(err)));
+  });
+  t.match(await send(clients.subjectOnly), /^HTTP\/1\.1 200 /);
+  t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'CN=legacy-client', 'no URI SAN: RFC 2253 subject');
+  t.match(await send(clients.twoUris), /^HTTP\/1\.1 200 /);
+  t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'spiffe://cluster.local/ns/a/sa/first', 'first URI SAN');
+  t.match(await send(clients.withDns), /^HTTP\/1\.1 200 /);
+  t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'spiffe://cluster.local/ns/a/sa/after-dns', 'URI SAN wins over a DNS SAN');
+});

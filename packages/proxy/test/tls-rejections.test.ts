@@ -25,6 +25,7 @@ t.test('client certificate rejections', async (t) => {
     lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
     peerIps: { [LOOP_X]: '10.2.0.9' },
     certs: svid('db', 'database'),
+    clientCertPolicy: 'svid',
     authzTimeoutMs: 2000, clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
     logger: (line) => lines.push(line),
   });

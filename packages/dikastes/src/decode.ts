@@ -135,7 +135,8 @@ function decodePeer(r: WireReader, into: Peer): Peer {
         else if (t >>> 3 === 2 && (t & 7) === 2) value = e.string();
         else e.skip(t & 7);
       }
-      (into.labels ??= {})[key] = value;
+      // A map key like "__proto__" must stay an ordinary label (Go map semantics).
+      (into.labels ??= Object.create(null) as Record<string, string>)[key] = value;
     } else if (field === 4 && wt === 2) into.principal = r.string();
     else r.skip(wt);
   }

@@ -557,6 +557,13 @@ t.test('second InSync on a stream is ignored; later updates apply in place (gRPC
   t.equal(code, 7, 'in-place update visible');
 });
 
+t.test('a request label named __proto__ is an ordinary label (gRPC)', async (t) => {
+  const h = await startHarness(t, { felixScript: [...one([{ action: 'allow', srcServiceAccountMatch: { selector: "__proto__ == 'x'" } }]), { inSync: {} }] });
+  await new Promise<void>((r) => (h.dikastes.activeStore() ? r() : h.dikastes.once('insync', () => r())));
+  t.equal(await h.check(req({ src: { labels: { ['__proto__']: 'x' } } })), 0);
+  t.equal(await h.check(req({ src: { labels: { other: 'x' } } })), 7);
+});
+
 t.test('decoder truncates varints to the 32-bit field types as Go does', async (t) => {
   // SocketAddress{protocol = -1 as int32 (10-byte varint), port_value = 2^32 + 80 (too wide)}
   const socket = Writer.create().uint32((1 << 3) | 0).int32(-1).uint32((3 << 3) | 0).uint64(4294967296 + 80).finish();

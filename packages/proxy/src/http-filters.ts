@@ -25,6 +25,8 @@ export interface ActiveStream {
   readonly startedAt: number;
   verdict: AuthzVerdict;
   responseFlags: string;
+  /** modern ext_authz ok_response.response_headers_to_add, applied by the router to the upstream response */
+  responseHeadersToAdd?: { key: string; value: string; append: boolean }[];
   /** registered by filters with pending work; called if the downstream resets first */
   onReset(cancel: () => void): void;
   readonly reset: boolean;
@@ -111,7 +113,9 @@ function headerOptions(list: unknown[] | undefined): { key: string; value: strin
  * append unset/false sets or overwrites, append=true joins onto an existing header with ',' and is
  * ignored when the header is absent; headers_to_remove cannot remove pseudo-headers or Host.
  */
-function applyOkResponse(stream: ActiveStream, ok: { headers?: unknown[]; headersToRemove?: string[] }): void {
+function applyOkResponse(stream: ActiveStream, ok: { headers?: unknown[]; headersToRemove?: string[]; responseHeadersToAdd?: unknown[] }): void {
+  const toResponse = headerOptions(ok.responseHeadersToAdd);
+  if (toResponse.length > 0) stream.responseHeadersToAdd = toResponse;
   const target = stream.upstreamHeaders as Record<string, string | string[]>;
   for (const { key: rawKey, value, append } of headerOptions(ok.headers)) {
     const key = rawKey === ':authority' ? 'host' : rawKey;
@@ -199,6 +203,12 @@ export class RouterFilter implements HttpFilter {
     // Envoy overwrites the server header and reports upstream time.
     headers.server = 'envoy';
     headers['x-envoy-upstream-service-time'] = String(Date.now() - sentAt);
+    // ok_response.response_headers_to_add: append=true adds another value, otherwise the value replaces.
+    for (const { key, value, append } of stream.responseHeadersToAdd ?? []) {
+      if (key.startsWith(':')) continue;
+      const existing = headers[key];
+      headers[key] = append && existing !== undefined ? [...(Array.isArray(existing) ? existing : [existing]), value] : value;
+    }
     const res = stream.res;
     if (stream.reset) { upstreamResponse.body.destroy(); return 'stop'; }
     (res as http.ServerResponse).writeHead(status, headers);

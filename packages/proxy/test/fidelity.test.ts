@@ -230,14 +230,18 @@ t.test("compat 'modern' (spec §2.1, §2.3, §5.10): ok/denied headers and the D
   authz.behaviour = { kind: 'custom', answer: () => ({ status: { code: 0 }, okResponse: { headers: [
     opt('header1', 'header1-replaced', false), opt('header2', 'header2-appended', true), opt('absent', 'ignored', true),
     opt('append1', 'append1-first', false), opt('append1', 'append1-second', true), opt('x-unset-append', 'set'),
-  ] } }) };
-  const res = await send('GET /ok HTTP/1.1\r\nHost: h\r\nHeader1: header1\r\nHeader2: header2\r\nX-Dup: a\r\nX-Dup: b\r\nConnection: close\r\n\r\n');
+  ], headersToRemove: ['x-remove-me', ':path', 'host'], responseHeadersToAdd: [opt('x-resp', 'one'), opt('x-resp', 'two', true), opt('server', 'replaced', false)] } }) };
+  const res = await send('GET /ok HTTP/1.1\r\nHost: h\r\nHeader1: header1\r\nHeader2: header2\r\nX-Dup: a\r\nX-Dup: b\r\nX-Remove-Me: 1\r\nConnection: close\r\n\r\n');
+  t.match(res, /\r\nx-resp: one\r\nx-resp: two\r\n/i, 'response_headers_to_add: append adds a value');
+  t.match(res, /\r\nserver: replaced\r\n/i, 'response_headers_to_add: append=false replaces');
   const echoed = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '')) as { headers: Record<string, string> };
   t.equal(echoed.headers.header1, 'header1-replaced', 'append=false replaces');
   t.equal(echoed.headers.header2, 'header2,header2-appended', 'append=true appends with ","');
   t.notOk('absent' in echoed.headers, 'append=true on an absent header is ignored');
   t.equal(echoed.headers.append1, 'append1-first,append1-second');
   t.equal(echoed.headers['x-unset-append'], 'set', 'append unset = false');
+  t.notOk('x-remove-me' in echoed.headers, 'headers_to_remove');
+  t.equal(echoed.headers.host, 'h', 'Host cannot be removed');
   const attrs = authz.requests.at(-1)!.request.attributes!;
   t.equal(attrs.source!.principal, 'client.example.svc', 'no URI SAN: the DNS SAN before the subject');
   t.equal(attrs.destination!.principal, 'spiffe://cluster.local/ns/backend/sa/api');

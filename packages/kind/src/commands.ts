@@ -5,19 +5,14 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   exitCodeFor,
-  loadScenarios,
-  renderHtml,
-  renderJson,
-  renderJunit,
+  renderReport,
   renderScenarioTable,
   renderSummaryLine,
-  renderTap,
-  resolveScenario,
+  resolveAll,
   summarize,
   REPORTERS,
   type ReporterName,
   type ResolvedScenario,
-  type RunSummary,
   type ScenarioResult,
 } from '@alpsim/scenario';
 import { DEFAULT_SETTLE_SECONDS, exportScenario, type ExportOptions, type KindExport } from './export';
@@ -53,22 +48,6 @@ function exportOptions(opts: CommonOptions): ExportOptions {
   };
 }
 
-async function resolveAll(paths: string[]): Promise<ResolvedScenario[]> {
-  const scenarios = await loadScenarios(paths);
-  const out: ResolvedScenario[] = [];
-  const errors: string[] = [];
-  for (const s of scenarios) {
-    try {
-      out.push(await resolveScenario(s));
-    } catch (error) {
-      if (!(error as { userError?: boolean }).userError) throw error;
-      errors.push((error as Error).message);
-    }
-  }
-  if (errors.length) throw userError(errors.join('\n'));
-  return out;
-}
-
 /** One sub-directory per scenario when a run holds several. */
 function scenarioDir(root: string, resolved: ResolvedScenario[], r: ResolvedScenario, index: number): string {
   if (resolved.length === 1) return root;
@@ -89,19 +68,6 @@ export async function exportCommand(paths: string[], opts: CommonOptions & { out
     exports.push(exp);
   });
   return exports;
-}
-
-function report(name: Exclude<ReporterName, 'table'>, summary: RunSummary): string {
-  switch (name) {
-    case 'tap':
-      return renderTap(summary);
-    case 'junit':
-      return renderJunit(summary);
-    case 'json':
-      return renderJson(summary);
-    case 'html':
-      return renderHtml(summary);
-  }
 }
 
 interface RunOptions extends CommonOptions {
@@ -142,7 +108,7 @@ export async function kindRunCommand(paths: string[], opts: RunOptions): Promise
     process.stdout.write(renderSummaryLine(summary, { color }) + '\n');
   }
   if (opts.reporter !== 'table') {
-    const text = report(opts.reporter, summary);
+    const text = renderReport(opts.reporter, summary);
     if (opts.out) fs.writeFileSync(opts.out, text);
     else process.stdout.write(text);
   } else if (opts.out) {

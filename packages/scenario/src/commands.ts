@@ -3,14 +3,13 @@ import { loadResources, type LoadedResource } from '@alpsim/calico';
 import { Command, Option } from 'commander';
 import { computeCoverage, renderCoverage } from './coverage';
 import { diffPolicies, renderDiff, type DiffReport } from './diff';
-import { loadScenarios } from './discover';
 import { evaluateInProcess } from './engine-run';
 import { ScenarioError } from './errors';
 import { createProgress } from './progress';
 import { renderReport, REPORTERS, type ReporterName } from './report/reporters';
 import { renderScenarioTable, renderSummaryLine } from './report/table';
 import { exitCodeFor, summarize, type RunMode, type ScenarioResult } from './results';
-import { resolveScenario, type ResolvedScenario } from './resolve';
+import { resolveAll, type ResolvedScenario } from './resolve';
 import { runScenario, type FullTransportFactory } from './run/scenario-run';
 import { createFullTransport } from './run/full-transport';
 
@@ -35,22 +34,6 @@ interface RunCommandOptions {
 function useColor(opts: { color?: boolean }): boolean {
   if (opts.color === false || process.env.NO_COLOR) return false;
   return process.stdout.isTTY === true;
-}
-
-async function resolveAll(paths: string[]): Promise<ResolvedScenario[]> {
-  const scenarios = await loadScenarios(paths);
-  const resolved: ResolvedScenario[] = [];
-  const errors: string[] = [];
-  for (const s of scenarios) {
-    try {
-      resolved.push(await resolveScenario(s));
-    } catch (error) {
-      if (!(error as { userError?: boolean }).userError) throw error;
-      errors.push((error as Error).message);
-    }
-  }
-  if (errors.length) throw new ScenarioError(errors.join('\n'));
-  return resolved;
 }
 
 /** Every resource a scenario ever has (initial + applied in steps): the coverage universe. */

@@ -12,6 +12,7 @@ import {
   type LocatedIssue,
   type ResourceKind,
 } from '@alpsim/calico';
+import { loadScenarios } from './discover';
 import { formatPos, ProblemList, ScenarioError, type SourcePos } from './errors';
 import { listenerKinds, type ListenerKind } from './run/pilot-model';
 import type { DeleteRef, PortSpec, RequestSpec, ResourceRef, Scenario, WorkloadSpec } from './model';
@@ -321,4 +322,21 @@ export function applyStep(resources: LoadedResource[], step: ResolvedStep): Load
     return resources.filter((r) => !gone.has(resourceIdentity(r)));
   }
   return resources;
+}
+
+/** Load and resolve every scenario the inputs name; all problems of all scenarios are reported together. */
+export async function resolveAll(paths: string[]): Promise<ResolvedScenario[]> {
+  const scenarios = await loadScenarios(paths);
+  const resolved: ResolvedScenario[] = [];
+  const errors: string[] = [];
+  for (const s of scenarios) {
+    try {
+      resolved.push(await resolveScenario(s));
+    } catch (error) {
+      if (!(error as { userError?: boolean }).userError) throw error;
+      errors.push((error as Error).message);
+    }
+  }
+  if (errors.length) throw new ScenarioError(errors.join('\n'));
+  return resolved;
 }

@@ -1,11 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  authorizationService,
-  grpcUnixTarget,
-  type AuthzApiVersion,
-  type CheckRequest,
-  type CheckResponse,
-} from '@alpsim/proto';
+import { AuthzClient as ProxyAuthzClient, DIKASTES_CLUSTER, type CheckOutcome as ProxyCheckOutcome } from '@alpsim/proxy';
+import type { AuthzApiVersion, CheckRequest } from '@alpsim/proto';
 import type { Compat } from './model';
 
 /** Envoy's default ext_authz gRPC timeout; a Dikastes slower than this is a deny. */
@@ -39,43 +34,36 @@ export function verdictOfOutcome(outcome: CheckOutcome): { allowed: boolean; det
   return { allowed: outcome.code === 0, detail: RPC_CODE_NAMES[outcome.code] ?? `code ${outcome.code}` };
 }
 
-/** A minimal ext_authz client on one Dikastes socket (direct mode and probes). */
+/**
+ * The ext_authz client on one Dikastes socket (direct mode and probes): the proxy's Envoy client on
+ * the Dikastes cluster (so the same :authority), its outcomes reduced to what the harness reports.
+ */
 export class AuthzClient {
-  private readonly client: grpc.Client;
-  private readonly method;
+  private readonly client: ProxyAuthzClient;
 
   constructor(readonly socketPath: string, apiVersion: AuthzApiVersion) {
-    this.client = new grpc.Client(grpcUnixTarget(socketPath), grpc.credentials.createInsecure(), {
-      'grpc.default_authority': 'calico.dikastes',
-      'grpc.initial_reconnect_backoff_ms': 50,
-      'grpc.max_reconnect_backoff_ms': 300,
-    });
-    this.method = authorizationService(apiVersion).Check;
+    this.client = new ProxyAuthzClient(DIKASTES_CLUSTER, socketPath, apiVersion);
   }
 
-  check(request: CheckRequest, timeoutMs = ENVOY_AUTHZ_TIMEOUT_MS): Promise<CheckOutcome> {
-    return new Promise((resolve) => {
-      this.client.makeUnaryRequest(
-        this.method.path,
-        this.method.requestSerialize,
-        this.method.responseDeserialize,
-        request,
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err: grpc.ServiceError | null, response?: CheckResponse) => {
-          if (err || !response) {
-            const name = err ? (grpc.status[err.code] ?? String(err.code)) : 'empty reply';
-            resolve({ kind: 'error', detail: err?.code === grpc.status.DEADLINE_EXCEEDED ? 'timeout' : `ext_authz ${name}` });
-            return;
-          }
-          resolve({ kind: 'reply', code: response.status?.code ?? 0 });
-        },
-      );
-    });
+  async check(request: CheckRequest, timeoutMs = ENVOY_AUTHZ_TIMEOUT_MS): Promise<CheckOutcome> {
+    return harnessOutcome(await this.client.check(request, timeoutMs).promise);
   }
 
   close(): void {
     this.client.close();
+  }
+}
+
+function harnessOutcome(outcome: ProxyCheckOutcome): CheckOutcome {
+  switch (outcome.kind) {
+    case 'ok':
+      return { kind: 'reply', code: 0 };
+    case 'denied':
+      return { kind: 'reply', code: outcome.code };
+    case 'error': {
+      const { grpcCode } = outcome;
+      return { kind: 'error', detail: grpcCode === grpc.status.DEADLINE_EXCEEDED ? 'timeout' : `ext_authz ${grpc.status[grpcCode] ?? grpcCode}` };
+    }
   }
 }
 

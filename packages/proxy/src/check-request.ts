@@ -26,6 +26,8 @@ export interface HttpAttributes {
   protocol: string;
   /** x-envoy-downstream-service-cluster, when the client sent it */
   sourceService?: string;
+  /** buffered request body sent with the check (modern `with_request_body`) */
+  body?: Buffer;
 }
 
 function peer(address: { ip: string; port: number }, principal: string, service?: string): Peer {
@@ -60,9 +62,10 @@ export function httpCheckRequest(conn: ConnectionInfo, http: HttpAttributes, wit
           path: http.path,
           host: http.host,
           scheme: http.scheme,
-          // bytes received on the stream before the check: none, the check runs on the headers
-          size: 0,
+          // bytes received on the stream before the check: none unless the body was buffered for it
+          size: http.body ? http.body.length : 0,
           protocol: http.protocol,
+          ...(http.body ? { body: http.body.toString('utf8') } : {}),
         },
       },
     },

@@ -2,7 +2,7 @@
 // filters, and the terminal router (forwarding to the upstream cluster with undici).
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AuthzClient } from './authz-client';
 import { httpCheckRequest, type ConnectionInfo, type HttpAttributes } from './check-request';
@@ -25,6 +25,8 @@ export interface ActiveStream {
   readonly startedAt: number;
   verdict: AuthzVerdict;
   responseFlags: string;
+  /** set when a filter consumed the request body (with_request_body): what the router sends upstream instead */
+  upstreamBody?: { body: Buffer | Readable | undefined };
   /** modern ext_authz ok_response.response_headers_to_add, applied by the router to the upstream response */
   responseHeadersToAdd?: { key: string; value: string; append: boolean }[];
   /** registered by filters with pending work; called if the downstream resets first */
@@ -54,6 +56,24 @@ export interface ExtAuthzSettings {
   compat: '2018' | 'modern';
   /** whether the cluster manager knows a cluster (a route to an unknown cluster is not checked) */
   clusterExists: (name: string) => boolean;
+  /** modern `with_request_body`: buffer up to maxRequestBytes and send it with the check */
+  withRequestBody?: { maxRequestBytes: number; allowPartialMessage: boolean };
+}
+
+/** Reads the request body until it ends or exceeds `max` bytes (then the stream is left paused). */
+function bufferRequestBody(req: Readable, max: number): Promise<{ data: Buffer; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = (ended: boolean) => { cleanup(); if (!ended) req.pause(); resolve({ data: Buffer.concat(chunks), ended }); };
+    const onData = (chunk: Buffer) => { chunks.push(chunk); total += chunk.length; if (total > max) done(false); };
+    const onEnd = () => done(true);
+    const onError = (err: Error) => { cleanup(); reject(err); };
+    const cleanup = () => { req.off('data', onData); req.off('end', onEnd); req.off('error', onError); };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 export class ExtAuthzHttpFilter implements HttpFilter {
@@ -65,6 +85,27 @@ export class ExtAuthzHttpFilter implements HttpFilter {
     // 2018 Envoy: no route (or no route entry / unknown cluster) ⇒ no check, the request continues.
     // Modern Envoy only skips when there is no route (spec §2.3).
     if (!stream.route || (compat === '2018' && !clusterExists(stream.route.cluster))) { stream.verdict = 'skipped_no_route'; return 'continue'; }
+    if (compat === 'modern' && this.settings.withRequestBody) {
+      // Envoy buffers the body for the check: up to max_request_bytes; a bigger body is cut there
+      // (allow_partial_message, `x-envoy-auth-partial-body: true`) or hits the buffer limit (413).
+      const { maxRequestBytes, allowPartialMessage } = this.settings.withRequestBody;
+      const { data, ended } = await bufferRequestBody(stream.req as Readable, maxRequestBytes);
+      if (stream.reset) return 'stop';
+      if (!ended && !allowPartialMessage) {
+        this.env.localReply(stream, 413, 'Payload Too Large', '-');
+        return 'stop';
+      }
+      const partial = data.length > maxRequestBytes;
+      stream.attrs.body = partial ? data.subarray(0, maxRequestBytes) : data;
+      stream.attrs.headers['x-envoy-auth-partial-body'] = partial ? 'true' : 'false';
+      if (ended) stream.upstreamBody = { body: data.length > 0 ? data : undefined };
+      else {
+        const rest = new PassThrough();
+        rest.write(data);
+        (stream.req as Readable).pipe(rest);
+        stream.upstreamBody = { body: rest };
+      }
+    }
     const pending = client.check(httpCheckRequest(stream.conn, stream.attrs, compat === 'modern'), timeoutMs);
     stream.onReset(() => pending.cancel());
     const outcome = await pending.promise;
@@ -186,7 +227,7 @@ export class RouterFilter implements HttpFilter {
         path: stream.attrs.path,
         method: stream.attrs.method as Dispatcher.HttpMethod,
         headers: stream.upstreamHeaders,
-        body: hasBody ? (req as Readable) : undefined,
+        body: stream.upstreamBody ? stream.upstreamBody.body : hasBody ? (req as Readable) : undefined,
       });
     } catch (err) {
       if (stream.reset) return 'stop';

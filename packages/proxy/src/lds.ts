@@ -11,6 +11,8 @@ export interface ExtAuthzFilterConfig {
   timeoutMs?: number;
   failureModeAllow?: boolean;
   statPrefix?: string;
+  /** v2 (2019+) `with_request_body`: buffer the body and send it with the check (compat 'modern' only) */
+  withRequestBody?: { maxRequestBytes: number; allowPartialMessage: boolean };
 }
 
 export type HttpFilterSpec =
@@ -179,7 +181,19 @@ function parseExtAuthzConfig(config: Json, path: string, out: Collector, network
     // The v2 network filter requires stat_prefix; the 2018 webhook always sets it.
     out.add(`${path}.stat_prefix`, 'required for the network ext_authz filter');
   }
-  return { clusterName, timeoutMs, failureModeAllow, statPrefix };
+  let withRequestBody: ExtAuthzFilterConfig['withRequestBody'];
+  if (config.with_request_body !== undefined) {
+    const wrb = config.with_request_body;
+    const max = isObject(wrb) ? wrb.max_request_bytes : undefined;
+    if (!isObject(wrb) || typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
+      out.add(`${path}.with_request_body.max_request_bytes`, 'expected a positive integer');
+    } else if (wrb.allow_partial_message !== undefined && typeof wrb.allow_partial_message !== 'boolean') {
+      out.add(`${path}.with_request_body.allow_partial_message`, 'expected true or false');
+    } else {
+      withRequestBody = { maxRequestBytes: max, allowPartialMessage: wrb.allow_partial_message === true };
+    }
+  }
+  return { clusterName, timeoutMs, failureModeAllow, statPrefix, withRequestBody };
 }
 
 function parseHttpFilters(filters: Json, path: string, out: Collector): HttpFilterSpec[] {

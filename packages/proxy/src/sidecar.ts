@@ -237,6 +237,7 @@ class EnvoyLikeSidecar implements Sidecar {
       client,
       timeoutMs: this.options.authzTimeoutMs ?? config.timeoutMs ?? DEFAULT_AUTHZ_TIMEOUT_MS,
       failureModeAllow: this.options.failureModeAllow ?? config.failureModeAllow ?? false,
+      withRequestBody: config.withRequestBody,
     };
   }
 

@@ -347,3 +347,62 @@ t.test('default client-certificate policy is Envoy v1 ssl_context: chain only, n
   t.match(await send(clients.withDns), /^HTTP\/1\.1 200 /);
   t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'spiffe://cluster.local/ns/a/sa/after-dns', 'URI SAN wins over a DNS SAN');
 });
+
+t.test("compat 'modern' with_request_body (spec §5.9): body, size, partial flag, 413", async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket);
+  const app = await startEchoApp('backend');
+  type Lds = { listeners: { filters: { config: { filters: { name: string; config: Record<string, unknown> }[] } }[] }[] };
+  const ldsFor = (allowPartial: boolean, port: number) => {
+    const lds = ldsWith(httpListener(POD_B, port, true)) as Lds;
+    lds.listeners[1].filters[0].config.filters[0].config.with_request_body = { max_request_bytes: 1024, allow_partial_message: allowPartial };
+    return lds;
+  };
+  const start = (allowPartial: boolean, port: number) => startSidecar({
+    lds: ldsFor(allowPartial, port), workloadIp: POD_B, loopbackAddress: LOOP_B, peerIps: { [LOOP_A]: POD_A }, certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}`, [`in.${port}`]: `127.0.0.1:${app.port}` }, authzTimeoutMs: 2000, compat: 'modern',
+  });
+  const partial = await start(true, 8080);
+  const strict = await start(false, 8081);
+  t.teardown(async () => { await partial.close(); await strict.close(); await authz.close(); await app.close(); });
+  const post = (port: number, body: string) => rawRequest(port, `POST /test HTTP/1.1\r\nHost: host\r\nContent-Length: ${body.length}\r\nX-Envoy-Auth-Partial-Body: forged\r\nConnection: close\r\n\r\n${body}`);
+  const echoedBody = (res: string) => {
+    let rest = res.slice(res.indexOf('\r\n\r\n') + 4);
+    if (/\r\ntransfer-encoding: chunked\r\n/i.test(res.slice(0, res.indexOf('\r\n\r\n') + 2))) {
+      let out = '';
+      for (;;) {
+        const eol = rest.indexOf('\r\n');
+        const size = parseInt(rest.slice(0, eol), 16);
+        if (!size) break;
+        out += rest.slice(eol + 2, eol + 2 + size);
+        rest = rest.slice(eol + 2 + size + 2);
+      }
+      rest = out;
+    }
+    return (JSON.parse(rest) as { body: string }).body;
+  };
+
+  const small = await post(partial.listener(8080)!.address.port, 'hello');
+  t.match(small, /^HTTP\/1\.1 200 /);
+  let http = authz.requests.at(-1)!.request.attributes!.request!.http!;
+  t.match(http, { method: 'POST', path: '/test', host: 'host', body: 'hello', protocol: 'HTTP/1.1' });
+  t.equal(Number(http.size), 5, 'size = body length');
+  t.equal(http.headers!['x-envoy-auth-partial-body'], 'false');
+  t.equal(echoedBody(small), 'hello', 'the app gets the body');
+
+  const bigBody = 'x'.repeat(2000);
+  const big = await post(partial.listener(8080)!.address.port, bigBody);
+  t.match(big, /^HTTP\/1\.1 200 /);
+  http = authz.requests.at(-1)!.request.attributes!.request!.http!;
+  t.equal(http.body!.length, 1024, 'truncated to max_request_bytes');
+  t.equal(Number(http.size), 1024);
+  t.equal(http.headers!['x-envoy-auth-partial-body'], 'true');
+  t.equal(echoedBody(big), bigBody, 'the app still gets the whole body');
+
+  const checks = authz.requests.length;
+  const refused = await post(strict.listener(8081)!.address.port, bigBody);
+  t.match(refused, /^HTTP\/1\.1 413 /, 'no partial messages: 413 from the buffer limit');
+  t.equal(authz.requests.length, checks, 'no check');
+  t.match(await post(strict.listener(8081)!.address.port, 'ok'), /^HTTP\/1\.1 200 /);
+});

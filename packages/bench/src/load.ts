@@ -20,12 +20,9 @@ export interface LoadCall {
   expectedCode: number;
 }
 
-export interface LoadResult {
-  mode: 'closed' | 'open';
-  /** Time from actually sending to the reply (service time). */
-  latency: LatencyHistogram;
-  /** Open loop only: time from the scheduled send to the reply (coordinated-omission corrected). */
-  correctedLatency?: LatencyHistogram;
+/** The counts of one load window, as run and as reported. */
+export interface LoadCounts {
+  throughput: number;
   completed: number;
   /** gRPC errors. */
   errors: number;
@@ -36,7 +33,14 @@ export interface LoadResult {
   /** Open loop: scheduled sends skipped because `concurrency` requests were already in flight. */
   dropped: number;
   durationMs: number;
-  throughput: number;
+}
+
+export interface LoadResult extends LoadCounts {
+  mode: 'closed' | 'open';
+  /** Time from actually sending to the reply (service time). */
+  latency: LatencyHistogram;
+  /** Open loop only: time from the scheduled send to the reply (coordinated-omission corrected). */
+  correctedLatency?: LatencyHistogram;
   startEpochMs: number;
   endEpochMs: number;
 }

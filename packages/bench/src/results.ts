@@ -1,11 +1,12 @@
 import type { PercentileCurve, LatencySummary } from './histogram';
 import type { InProcessResult } from './inprocess-main';
+import type { LoadCounts } from './load';
 import type { StoreShape } from './shape';
 import type { StoreStats } from './store-generator';
 import type { GcSummary } from './sut';
 
 /** One system measured under load: latency, throughput and what it cost the server process. */
-export interface LoadMeasurement {
+export interface LoadMeasurement extends LoadCounts {
   latency: LatencySummary;
   curve: PercentileCurve;
   /** HDR histogram, compressed base64, for recomputation. */
@@ -16,14 +17,6 @@ export interface LoadMeasurement {
   correctedHistogram?: string;
   /** Measured windows (epoch ms); several when the load was interleaved with the floor. */
   windows?: [number, number][];
-  throughput: number;
-  completed: number;
-  errors: number;
-  unexpected: number;
-  unexpectedCodes: Record<string, number>;
-  errorMessages: string[];
-  dropped: number;
-  durationMs: number;
   /** CPU time (user + system) of the server's process tree during the measured window. */
   cpuMs: number;
   cpuUsPerCheck: number;

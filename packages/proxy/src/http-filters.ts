@@ -58,6 +58,8 @@ export interface ExtAuthzSettings {
   clusterExists: (name: string) => boolean;
   /** modern `with_request_body`: buffer up to maxRequestBytes and send it with the check */
   withRequestBody?: { maxRequestBytes: number; allowPartialMessage: boolean };
+  /** modern `status_on_error` (default 403) */
+  statusOnError?: number;
 }
 
 /** Reads the request body until it ends or exceeds `max` bytes (then the stream is left paused). */
@@ -135,7 +137,7 @@ export class ExtAuthzHttpFilter implements HttpFilter {
           return 'continue';
         }
         stream.verdict = 'error';
-        this.env.localReply(stream, 403, '', 'UAEX');
+        this.env.localReply(stream, compat === 'modern' ? this.settings.statusOnError ?? 403 : 403, '', 'UAEX');
         return 'stop';
     }
   }

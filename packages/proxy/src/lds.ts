@@ -13,6 +13,8 @@ export interface ExtAuthzFilterConfig {
   statPrefix?: string;
   /** v2 (2019+) `with_request_body`: buffer the body and send it with the check (compat 'modern' only) */
   withRequestBody?: { maxRequestBytes: number; allowPartialMessage: boolean };
+  /** v2 (2019+) `status_on_error` HttpStatus code (compat 'modern' only; default 403) */
+  statusOnError?: number;
 }
 
 export type HttpFilterSpec =
@@ -193,7 +195,13 @@ function parseExtAuthzConfig(config: Json, path: string, out: Collector, network
       withRequestBody = { maxRequestBytes: max, allowPartialMessage: wrb.allow_partial_message === true };
     }
   }
-  return { clusterName, timeoutMs, failureModeAllow, statPrefix, withRequestBody };
+  let statusOnError: number | undefined;
+  if (config.status_on_error !== undefined) {
+    const code = isObject(config.status_on_error) ? config.status_on_error.code : undefined;
+    if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 599) out.add(`${path}.status_on_error.code`, 'expected an HTTP status code');
+    else statusOnError = code;
+  }
+  return { clusterName, timeoutMs, failureModeAllow, statPrefix, withRequestBody, statusOnError };
 }
 
 function parseHttpFilters(filters: Json, path: string, out: Collector): HttpFilterSpec[] {

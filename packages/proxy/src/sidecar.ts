@@ -238,6 +238,7 @@ class EnvoyLikeSidecar implements Sidecar {
       timeoutMs: this.options.authzTimeoutMs ?? config.timeoutMs ?? DEFAULT_AUTHZ_TIMEOUT_MS,
       failureModeAllow: this.options.failureModeAllow ?? config.failureModeAllow ?? false,
       withRequestBody: config.withRequestBody,
+      statusOnError: config.statusOnError,
     };
   }
 

@@ -405,4 +405,14 @@ t.test("compat 'modern' with_request_body (spec §5.9): body, size, partial flag
   t.match(refused, /^HTTP\/1\.1 413 /, 'no partial messages: 413 from the buffer limit');
   t.equal(authz.requests.length, checks, 'no check');
   t.match(await post(strict.listener(8081)!.address.port, 'ok'), /^HTTP\/1\.1 200 /);
+
+  // status_on_error (default 403) answers gRPC failures in modern Envoy.
+  const lds = ldsFor(true, 8082);
+  lds.listeners[1].filters[0].config.filters[0].config.status_on_error = { code: 503 };
+  const onError = await startSidecar({
+    lds, workloadIp: POD_B, loopbackAddress: LOOP_B, certs: serverSvid, compat: 'modern', authzTimeoutMs: 2000,
+    clusters: { 'calico.dikastes': `unix://${path.join(dir, 'nobody.sock')}`, 'in.8082': `127.0.0.1:${app.port}` },
+  });
+  t.teardown(() => onError.close());
+  t.match(await post(onError.listener(8082)!.address.port, 'x'), /^HTTP\/1\.1 503 /);
 });

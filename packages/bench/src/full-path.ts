@@ -6,6 +6,7 @@ import { CheckClient } from './check-client';
 import { PolicySyncFeeder } from './feeder';
 import type { FullPathJob } from './full-path-main';
 import { runLoad, type LoadCall } from './load';
+import { measurementOf } from './measurement';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile } from './profile';
 import type { FullPathResult, LoadMeasurement } from './results';
@@ -82,25 +83,7 @@ async function measureHop(profile: BenchProfile, procs: ManagedProcess[], port: 
     await new Promise((r) => setTimeout(r, 250));
     // CPU of every process on the hop (sidecar, and dikastes when ext_authz is on).
     const cpuMs = procs.reduce((sum, _p, k) => sum + cpuDeltaMs(before[k], afterAll[k]), 0);
-    const m: LoadMeasurement = {
-      latency: raw.latency.summary(),
-      curve: raw.latency.curve(),
-      histogram: raw.latency.encode(),
-      correctedLatency: raw.correctedLatency?.summary(),
-      correctedCurve: raw.correctedLatency?.curve(),
-      throughput: raw.throughput,
-      completed: raw.completed,
-      errors: raw.errors,
-      unexpected: raw.unexpected,
-      unexpectedCodes: raw.unexpectedCodes,
-      errorMessages: raw.errorMessages,
-      dropped: raw.dropped,
-      durationMs: raw.durationMs,
-      cpuMs,
-      cpuUsPerCheck: raw.completed > 0 ? (cpuMs * 1000) / raw.completed : 0,
-      rssBytes: after.rssBytes,
-      peakRssBytes: after.peakRssBytes,
-    };
+    const m = measurementOf(raw, cpuMs, after);
     const pauses = proc.gcPauses();
     if (pauses.length) m.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);
     return m;

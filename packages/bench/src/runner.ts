@@ -8,6 +8,7 @@ import { PolicySyncFeeder } from './feeder';
 import { LatencyHistogram, summarizeSamples } from './histogram';
 import type { InProcessJob, InProcessResult } from './inprocess-main';
 import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './load';
+import { measurementOf } from './measurement';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile, StoreSpec } from './profile';
 
@@ -86,27 +87,7 @@ async function measure(
   const after = proc.sample();
   if (readGc) await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
   const cpuMs = cpuDeltaMs(before, after);
-  const measurement: LoadMeasurement = {
-    latency: raw.latency.summary(),
-    curve: raw.latency.curve(),
-    histogram: raw.latency.encode(),
-    correctedLatency: raw.correctedLatency?.summary(),
-    correctedCurve: raw.correctedLatency?.curve(),
-    correctedHistogram: raw.correctedLatency?.encode(),
-    throughput: raw.throughput,
-    completed: raw.completed,
-    errors: raw.errors,
-    unexpected: raw.unexpected,
-    unexpectedCodes: raw.unexpectedCodes,
-    errorMessages: raw.errorMessages,
-    dropped: raw.dropped,
-    durationMs: raw.durationMs,
-    cpuMs,
-    cpuUsPerCheck: raw.completed > 0 ? (cpuMs * 1000) / raw.completed : 0,
-    rssBytes: after.rssBytes,
-    peakRssBytes: after.peakRssBytes,
-    windows: [[raw.startEpochMs, raw.endEpochMs]],
-  };
+  const measurement = measurementOf(raw, cpuMs, after, { correctedHistogram: true, window: true });
   if (readGc) {
     const pauses = proc.gcPauses();
     if (pauses.length > 0) measurement.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);

@@ -8,6 +8,7 @@ import {
   HealthCheckRequestType,
   HealthCheckResponseType,
 } from '@alpsim/proto';
+import type { LoadCall } from './load';
 
 const identity = (b: Buffer) => b;
 
@@ -83,4 +84,13 @@ export class CheckClient {
 function decodeStatusCode(reply: Buffer): number {
   const decoded = CheckResponseType.decode(reply) as unknown as { status?: { code?: number } };
   return decoded.status?.code ?? 0;
+}
+
+/** The request mix as load calls: each call takes the next pre-encoded request, round robin, on one client. */
+export function roundRobin(calls: { encoded: Buffer; expectedCode: number }[], client: CheckClient): () => LoadCall {
+  let i = 0;
+  return () => {
+    const c = calls[i++ % calls.length];
+    return { send: () => client.check(c.encoded), expectedCode: c.expectedCode };
+  };
 }

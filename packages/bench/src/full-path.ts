@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { createCertificateAuthority } from '@alpsim/pki';
 import { Pool } from 'undici';
 import { CheckClient } from './check-client';
-import { PolicySyncFeeder } from './feeder';
 import type { FullPathJob } from './full-path-main';
 import { runLoad, type LoadCall } from './load';
 import { measurementOf } from './measurement';
@@ -13,7 +12,7 @@ import type { FullPathResult, LoadMeasurement } from './results';
 import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
-import { ManagedProcess, summarizeGc, sutArgv } from './sut';
+import { ManagedProcess, startFeederAndSut, summarizeGc } from './sut';
 
 const SIDECAR_LOOPBACK = '127.0.1.2';
 const CLIENT_LOOPBACK = '127.0.1.3';
@@ -108,23 +107,15 @@ export async function measureFullPath(
   const ca = createCertificateAuthority({ trustDomain: 'cluster.local', keyType: 'ec' });
   const server = ca.issueWorkload({ namespace: 'ns-0', serviceAccount: 'bench-server' });
   const client = ca.issueWorkload({ namespace: 'ns-0', serviceAccount: 'client-0' });
-  const feederSocket = `felix-${index}.sock`;
-  const listenSocket = `dk-${index}.sock`;
-  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
-  const sut = ManagedProcess.start({
-    argv: sutArgv(options.dikastesCommand, listenSocket, feederSocket),
-    cwd: runDir,
-    logFile: path.join(runDir, `sut-${index}.log`),
-    gcFile: path.join(runDir, `sut-${index}-gc.json`),
-  });
-  const probe = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
+  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand, observeGc: true });
+  const probe = new CheckClient(listenSocket, profile.apiVersion);
   const baseJob = {
     workloadIp: store.endpointIp,
     workloadPort: WORKLOAD_PORT,
     loopbackAddress: SIDECAR_LOOPBACK,
     // clients[0] of the generated store: ns-0/client-0 at 10.0.0.1, a "traverse" identity.
     peerIps: { [CLIENT_LOOPBACK]: '10.0.0.1' },
-    dikastesSocket: path.join(runDir, listenSocket),
+    dikastesSocket: listenSocket,
     certs: { certChainPem: server.certChainPem, keyPem: server.keyPem, rootCertPem: server.rootCertPem },
   };
   const clientCerts = { certChainPem: client.certChainPem, keyPem: client.keyPem, rootCertPem: client.rootCertPem };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckClient, encodeCheckRequest } from './check-client';
+import { CheckClient, encodeCheckRequest, roundRobin } from './check-client';
 import { runFailure } from './errors';
 import { PolicySyncFeeder } from './feeder';
 import { LatencyHistogram, summarizeSamples } from './histogram';
@@ -58,14 +58,6 @@ async function waitUntilReady(client: CheckClient, proc: ManagedProcess, what: s
     if (Date.now() > deadline) throw runFailure(`${what} not ready after ${timeoutMs} ms${tailOf(proc)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function roundRobin(calls: { encoded: Buffer; expectedCode: number }[], client: CheckClient): () => LoadCall {
-  let i = 0;
-  return () => {
-    const c = calls[i++ % calls.length];
-    return { send: () => client.check(c.encoded), expectedCode: c.expectedCode };
-  };
 }
 
 /** Warm up, then measure one load window against a server process. */

@@ -1,14 +1,12 @@
-import * as path from 'node:path';
 import { parseScenarioText, resolveScenario, runScenario } from '@alpsim/scenario';
-import { CheckClient, encodeCheckRequest } from './check-client';
-import { PolicySyncFeeder } from './feeder';
+import { CheckClient, encodeCheckRequest, roundRobin } from './check-client';
 import { runLoad } from './load';
 import type { BenchProfile } from './profile';
 import type { ScenarioVsBareResult } from './results';
 import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
-import { ManagedProcess, sutArgv } from './sut';
+import { startFeederAndSut } from './sut';
 
 /** A quickstart-style scenario with `requests` requests, alternating allowed and denied ones. */
 export function scenarioText(requests: number): string {
@@ -68,15 +66,8 @@ export async function measureScenarioVsBare(
   const met = run.results.filter((r) => r.met).length;
 
   log(`[scenario] ${requests} bare Check calls, same concurrency`);
-  const feederSocket = `felix-${index}.sock`;
-  const listenSocket = `dk-${index}.sock`;
-  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
-  const sut = ManagedProcess.start({
-    argv: sutArgv(options.dikastesCommand, listenSocket, feederSocket),
-    cwd: runDir,
-    logFile: path.join(runDir, `sut-${index}.log`),
-  });
-  const client = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
+  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand });
+  const client = new CheckClient(listenSocket, profile.apiVersion);
   try {
     const deadline = Date.now() + 60_000;
     while (!(await client.readiness(1000).catch(() => false))) {
@@ -84,13 +75,8 @@ export async function measureScenarioVsBare(
       await new Promise((r) => setTimeout(r, 50));
     }
     const calls = store.requests.map((r) => ({ encoded: encodeCheckRequest(r.request), expectedCode: r.expectedCode }));
-    let i = 0;
-    const next = () => {
-      const c = calls[i++ % calls.length];
-      return { send: () => client.check(c.encoded), expectedCode: c.expectedCode };
-    };
     // Same JIT state for both sides: the scenario's dikastes was fresh too, so no warm-up here either.
-    const bare = await runLoad(next, { mode: 'closed', concurrency, requests, warmupMs: 0 });
+    const bare = await runLoad(roundRobin(calls, client), { mode: 'closed', concurrency, requests, warmupMs: 0 });
     bare.latency.destroy();
     return {
       requests,

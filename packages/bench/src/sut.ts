@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ToDataplane } from '@alpsim/proto';
+import { PolicySyncFeeder } from './feeder';
 import { type ProcessSample, sampleProcessTree } from './process-stats';
 
 export type ClinicTool = 'doctor' | 'flame' | 'bubbleprof' | 'heapprofiler';
@@ -192,4 +194,26 @@ export function clinicBin(): string {
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw Object.assign(new Error('clinic not found in node_modules/.bin (npm install at the repository root)'), { userError: true });
   return found;
+}
+
+/**
+ * Run `index`'s Felix feeder and the system under test dialling it, both in `runDir` with relative
+ * socket names (Unix socket paths must stay short). `listenSocket` is the SUT's absolute socket path.
+ */
+export async function startFeederAndSut(
+  runDir: string,
+  index: number,
+  messages: ToDataplane[],
+  options: { dikastesCommand?: string; observeGc?: boolean },
+): Promise<{ feeder: PolicySyncFeeder; sut: ManagedProcess; listenSocket: string }> {
+  const feederSocket = `felix-${index}.sock`;
+  const listenSocket = `dk-${index}.sock`;
+  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), messages);
+  const sut = ManagedProcess.start({
+    argv: sutArgv(options.dikastesCommand, listenSocket, feederSocket),
+    cwd: runDir,
+    logFile: path.join(runDir, `sut-${index}.log`),
+    gcFile: options.observeGc ? path.join(runDir, `sut-${index}-gc.json`) : undefined,
+  });
+  return { feeder, sut, listenSocket: path.join(runDir, listenSocket) };
 }

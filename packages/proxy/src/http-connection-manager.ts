@@ -131,6 +131,11 @@ export class HttpConnectionManager {
       if (this.opts.compat === 'modern') headers[':scheme'] = tls ? 'https' : 'http';
     }
     const protocol = isH2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    // HCM's request-header mutation runs before the filters: hop-by-hop headers are gone from the map
+    // (Connection/Upgrade are kept only for an HTTP/1.1 upgrade request).
+    const isUpgrade = protocol === 'HTTP/1.1' && headers.upgrade !== undefined && /(^|,)\s*upgrade\s*(,|$)/i.test(headers.connection ?? '');
+    if (!isUpgrade) { delete headers.connection; delete headers.upgrade; }
+    for (const hopByHop of ['keep-alive', 'proxy-connection', 'transfer-encoding']) delete headers[hopByHop];
     return { headers, protocol };
   }
 

@@ -80,6 +80,7 @@ t.test('HTTP filter: AttributeContext and answer mapping (spec §2.1–§2.3, 20
     t.ok(headers['x-request-id'], 'HCM-added x-request-id');
     t.not(http.id, headers['x-request-id'], 'id is not x-request-id');
     for (const key of Object.keys(headers)) t.equal(key, key.toLowerCase(), `lower-case key ${key}`);
+    t.notOk('connection' in headers, 'hop-by-hop Connection removed by the HCM before filters');
     t.notOk(attrs.request!.time, '2018: request.time unset');
     t.equal(attrs.source!.address!.socketAddress!.address, POD_A, 'source = remote address');
     t.equal(attrs.source!.address!.socketAddress!.protocol ?? 0, 0, 'protocol TCP(0)');

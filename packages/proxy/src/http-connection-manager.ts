@@ -204,8 +204,8 @@ export class HttpConnectionManager {
     const { res } = stream;
     stream.responseFlags = flags;
     const { counters } = this.opts;
-    if (flags === 'UAEX' || flags === 'NR') {
-      // Envoy charges the route's cluster for ext_authz local replies.
+    if (flags === 'UAEX') {
+      // Envoy charges the route's cluster for ext_authz local replies (no route: no cluster to charge).
       counters.inc(`upstream_rq_${status}`, stream.listener);
       counters.inc(`upstream_rq_${Math.floor(status / 100)}xx`, stream.listener);
     }

@@ -181,6 +181,7 @@ t.test('no route for the Host: no check, the request continues to the router (sp
   t.match(res, /^HTTP\/1\.1 404 /, 'the router answers 404 (no route)');
   t.equal(authz.requests.length, 0, 'no Check');
   t.equal(app.requests, 0);
+  t.equal(b.counters.get('upstream_rq_404'), 0, 'no route: no cluster is charged');
   const matched = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: only.example\r\nConnection: close\r\n\r\n');
   t.match(matched, /^HTTP\/1\.1 403 /, 'a routed request is checked');
   t.equal(authz.requests.length, 1);

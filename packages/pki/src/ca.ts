@@ -185,9 +185,9 @@ export class CertificateAuthority {
     const certChainPem = buildCertificate(
       {
         serialHex,
-        // Istio's workload subject holds only an (empty) Organization, i.e. no names at all; the
-        // SPIFFE rules then want the SAN extension critical.
-        subject: [],
+        // Istio 0.7's workload subject holds only an Organization attribute, empty (Go's pkix.Name
+        // with Organization [""]); the subject is thus present and the SAN stays non-critical.
+        subject: [{ shortName: 'O', value: '' }],
         issuer: this.subject,
         notBefore,
         notAfter,
@@ -198,7 +198,7 @@ export class CertificateAuthority {
           : { digitalSignature: true, keyEncipherment: keyType === 'rsa' },
         extKeyUsage: { serverAuth: true, clientAuth: true },
         altNames,
-        altNamesCritical: true,
+        altNamesCritical: false,
       },
       signer,
     );

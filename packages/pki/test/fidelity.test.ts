@@ -87,6 +87,7 @@ t.test('Istio 0.7 defaults and leaf/CA shapes (§4.2, §4.3)', async (t) => {
   t.equal((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 1000, 19 * 3600, 'workload TTL 19 h');
   t.ok(Math.abs(Date.parse(leaf.validFrom) - before) < 5000, 'NotBefore = now');
   t.equal(leaf.issuer, 'O=k8s.cluster.local');
+  t.equal(leaf.subject, 'O=', 'subject: only an (empty) Organization attribute, as Istio 0.7');
   t.ok(leaf.verify(caCert.publicKey), 'signed by the CA');
   const serial = BigInt(`0x${leaf.serialNumber}`);
   t.ok(serial > 0n && serial < 1n << 128n, '128-bit positive serial');

@@ -203,6 +203,11 @@ function isPortNumber(port: number): boolean {
   return port >= 0 && port <= 0xffff;
 }
 
+/** Whether a policy result ends the walk (checked first so a no-match builds no decision object). */
+function decides(r: PolicyResult): boolean {
+  return r !== PolicyResult.NoMatch && r !== PolicyResult.Pass;
+}
+
 function stepResultOf(r: PolicyResult): StepResult {
   switch (r) {
     case PolicyResult.Allow:
@@ -289,7 +294,7 @@ class Evaluation {
           const rule = decidingRule;
           if (step) step.result = stepResultOf(result);
           last = result;
-          const decided = this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name });
+          const decided = decides(result) ? this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name }) : undefined;
           if (decided) return decided;
           if (result === PolicyResult.Pass) {
             passed = true;
@@ -317,7 +322,7 @@ class Evaluation {
         const result = this.evaluatePolicy(policy, step);
           const rule = decidingRule;
         if (step) step.result = stepResultOf(result);
-        const decided = this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name });
+        const decided = decides(result) ? this.ruleDecision(result, rule, { tier: tier.name, policy: ref.name }) : undefined;
         if (decided) return decided;
         if (result === PolicyResult.Pass) {
           passed = true;

@@ -103,7 +103,8 @@ class Server extends EventEmitter implements DikastesServer {
   readonly listenPath: string;
   private active: PolicyStore | null = null;
   private readiness = false;
-  private readonly grpcServer = new grpc.Server();
+  // Channelz is never served here; with it on, grpc-js allocates a call tracker and closures per Check.
+  private readonly grpcServer = new grpc.Server({ 'grpc.enable_channelz': 0 });
   private readonly sync: PolicySyncClient;
   private readonly logger: Logger;
   private readonly compat: Compat;

@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   exitCodeFor,
-  renderReport,
   renderScenarioTable,
   renderSummaryLine,
   resolveAll,
   summarize,
+  writeReport,
   REPORTERS,
   type ReporterName,
   type ResolvedScenario,
@@ -107,13 +107,7 @@ export async function kindRunCommand(paths: string[], opts: RunOptions): Promise
     for (const result of results) process.stdout.write(renderScenarioTable(result, { color, explain: false }) + '\n\n');
     process.stdout.write(renderSummaryLine(summary, { color }) + '\n');
   }
-  if (opts.reporter !== 'table') {
-    const text = renderReport(opts.reporter, summary);
-    if (opts.out) fs.writeFileSync(opts.out, text);
-    else process.stdout.write(text);
-  } else if (opts.out) {
-    fs.writeFileSync(opts.out, results.map((x) => renderScenarioTable(x, { color: false, explain: false })).join('\n\n') + '\n');
-  }
+  writeReport(summary, { reporter: opts.reporter, out: opts.out });
   process.exitCode = exitCodeFor(summary);
   return results;
 }

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { loadResources, type LoadedResource } from '@alpsim/calico';
 import { Command, Option } from 'commander';
 import { computeCoverage, renderCoverage } from './coverage';
@@ -6,7 +5,8 @@ import { diffPolicies, renderDiff, type DiffReport } from './diff';
 import { evaluateInProcess } from './engine-run';
 import { ScenarioError } from './errors';
 import { createProgress } from './progress';
-import { renderReport, REPORTERS, type ReporterName } from './report/reporters';
+import { REPORTERS, type ReporterName } from './report/reporters';
+import { writeReport } from './report/write';
 import { renderScenarioTable, renderSummaryLine } from './report/table';
 import { exitCodeFor, summarize, type RunMode, type ScenarioResult } from './results';
 import { resolveAll, type ResolvedScenario } from './resolve';
@@ -58,13 +58,7 @@ function emit(results: ScenarioResult[], resolved: ResolvedScenario[], opts: Run
     }
     process.stdout.write(renderSummaryLine(summary, { color }) + '\n');
   }
-  if (opts.reporter !== 'table') {
-    const text = renderReport(opts.reporter, summary);
-    if (opts.out) fs.writeFileSync(opts.out, text);
-    else process.stdout.write(text);
-  } else if (opts.out) {
-    fs.writeFileSync(opts.out, results.map((r) => renderScenarioTable(r, { color: false, explain: opts.explain === true })).join('\n\n') + '\n');
-  }
+  writeReport(summary, opts);
   process.exitCode = exitCodeFor(summary);
 }
 

@@ -10,6 +10,7 @@ export { diffPolicies, generateRequests, renderDiff, type DiffReport } from './d
 export { computeCoverage, renderCoverage, type Coverage } from './coverage';
 export { renderTap, renderJunit, renderJson, renderHtml, renderReport, toJsonReport, REPORTERS, type ReporterName } from './report/reporters';
 export { renderScenarioTable, renderSummaryLine } from './report/table';
+export { writeReport } from './report/write';
 export { summarize, exitCodeFor, type RequestResult, type ScenarioResult, type RunSummary, type RunMode, type Decision } from './results';
 export { buildCheckRequest, AuthzClient, ENVOY_AUTHZ_TIMEOUT_MS } from './authz';
 export { Supervisor, splitCommand } from './supervisor';

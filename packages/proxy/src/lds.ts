@@ -284,6 +284,11 @@ function parseNetworkFilters(filters: Json[], path: string, out: Collector): Net
         parsed.push({ cluster: r.cluster, destinationIpList: ips });
       });
       specs.push({ name: f.name, role: 'tcp_proxy', routes: parsed });
+    } else if (f.name === 'redis_proxy' || f.name === 'envoy.redis_proxy') {
+      // Terminal filter of Istio's redis_<ip>_<port> listeners (v1: cluster_name); alpsim relays the bytes.
+      const cluster = isObject(f.config) ? f.config.cluster_name : undefined;
+      if (typeof cluster !== 'string' || cluster === '') { out.add(`${p}.config.cluster_name`, 'expected a non-empty string'); return; }
+      specs.push({ name: f.name, role: 'tcp_proxy', routes: [{ cluster }] });
     } else if (NOOP_NETWORK_FILTERS.has(f.name)) {
       specs.push({ name: f.name, role: 'noop' });
     } else {

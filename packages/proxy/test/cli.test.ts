@@ -94,10 +94,10 @@ t.test('alpsim proxy --lds <Pilot URL> --refresh-ms: polls, rejects a bad body, 
 t.test('alpsim proxy input errors: message, no stack, exit 2', { skip: !fs.existsSync(ALPSIM) && 'cli not built' }, async (t) => {
   const dir = tempDir();
   const bad = path.join(dir, 'lds.json');
-  fs.writeFileSync(bad, '{"listeners": [{"name": "http_10.0.0.1_80", "address": "tcp://10.0.0.1:80", "filters": [{"type": "read", "name": "redis_proxy", "config": {}}]}]}');
+  fs.writeFileSync(bad, '{"listeners": [{"name": "http_10.0.0.1_80", "address": "tcp://10.0.0.1:80", "filters": [{"type": "read", "name": "no_such_proxy", "config": {}}]}]}');
   const cases: [string[], RegExp][] = [
     [['proxy', '--lds', path.join(dir, 'missing.json'), '--workload-ip', '10.0.0.1'], /^alpsim: --lds .*missing\.json: no such file\n$/],
-    [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1'], /^alpsim: .*lds\.json: LDS config rejected \(2 problems\):\n.*listeners\[0\]\.filters\[0\]\.name: unknown network filter "redis_proxy"/],
+    [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1'], /^alpsim: .*lds\.json: LDS config rejected \(2 problems\):\n.*listeners\[0\]\.filters\[0\]\.name: unknown network filter "no_such_proxy"/],
     [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1', '--authz-api', 'v4'], /^alpsim: --authz-api: expected one of v3, v2, v2alpha \(got "v4"\)\n$/],
     [['proxy', '--lds', bad, '--workload-ip', '10.0.0.1', '--cluster', 'calico.dikastes'], /^alpsim: --cluster "calico\.dikastes": expected <name>=<endpoint>\n$/],
   ];

@@ -418,3 +418,29 @@ t.test("compat 'modern' with_request_body (spec §5.9): body, size, partial flag
   t.teardown(() => onError.close());
   t.match(await post(onError.listener(8082)!.address.port, 'x'), /^HTTP\/1\.1 503 /);
 });
+
+t.test('a redis_<ip>_<port> listener (redis_proxy terminal filter, spec §3.2) is accepted and relayed unchecked', async (t) => {
+  const dir = tempDir();
+  const authzSocket = path.join(dir, 'authz.sock');
+  const authz = await startAuthzServer(authzSocket, { kind: 'deny' });
+  const tcpApp = await startTcpEcho();
+  const redis = {
+    address: `tcp://${POD_B}:6379`, name: `redis_${POD_B}_6379`,
+    filters: [{ type: 'both', name: 'redis_proxy', config: { cluster_name: 'in.6379', conn_pool: { op_timeout_ms: 30000 }, stat_prefix: 'redis' } }],
+    ssl_context: { cert_chain_file: '/etc/certs/cert-chain.pem', private_key_file: '/etc/certs/key.pem', ca_cert_file: '/etc/certs/root-cert.pem', require_client_certificate: true },
+    bind_to_port: false,
+  };
+  const b = await startSidecar({
+    lds: ldsWith(httpListener(POD_B, 8080, true), redis), workloadIp: POD_B, loopbackAddress: LOOP_B, certs: serverSvid,
+    clusters: { 'calico.dikastes': `unix://${authzSocket}`, 'in.6379': `tcp://127.0.0.1:${tcpApp.port}` },
+  });
+  t.teardown(async () => { await b.close(); await authz.close(); await tcpApp.close(); });
+  t.same(b.listeners.map((l) => l.name), [`http_${POD_B}_8080`, `redis_${POD_B}_6379`]);
+  const socket = tls.connect({ host: LOOP_B, port: b.listener(6379)!.address.port, localAddress: LOOP_A, ca: ca.certPem, cert: clientSvid.certChainPem, key: clientSvid.keyPem, checkServerIdentity: () => undefined } as tls.ConnectionOptions);
+  socket.on('error', () => undefined);
+  const echoed = new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
+  socket.write('PING\r\n');
+  t.equal(await echoed, 'PING\r\n');
+  socket.destroy();
+  t.equal(authz.requests.length, 0, 'no ext_authz filter on it: unchecked');
+});

@@ -49,6 +49,8 @@ export interface PeerVerdict {
   stat?: string;
   reason?: string;
   principal: string;
+  /** Accepted under the 'envoy' policy although it is not an X.509-SVID: why, for the log. */
+  warning?: string;
 }
 
 /** Human text for OpenSSL's verification codes that Node reports in `authorizationError`. */
@@ -87,13 +89,15 @@ export function judgeClientCertificate(
     const text = VERIFY_ERRORS[code] ?? 'client certificate failed verification against the trusted root';
     return { ok: false, stat: 'ssl.fail_verify_error', reason: `${text} (${code})`, principal };
   }
-  if (policy === 'envoy') return { ok: true, principal };
   try {
     verifySvid(chainPem, rootCertPem);
   } catch (err) {
     if (!(err instanceof SvidVerificationError)) throw err;
     const subject = uriSans(cert).length === 0 ? ` (subject ${JSON.stringify(rfc2253Subject(cert))})` : '';
-    return { ok: false, stat: 'ssl.fail_verify_san', reason: `client certificate is not an X.509-SVID: ${err.message}${subject} [${err.code}]`, principal };
+    const reason = `client certificate is not an X.509-SVID: ${err.message}${subject} [${err.code}]`;
+    // Envoy's v1 ssl_context checks the chain only: accept, but say what Dikastes will be shown.
+    if (policy === 'envoy') return { ok: true, principal, warning: reason };
+    return { ok: false, stat: 'ssl.fail_verify_san', reason, principal };
   }
   return { ok: true, principal };
 }

@@ -144,6 +144,9 @@ export class BoundListener {
       socket.destroy();
       return;
     }
+    if (verdict.warning) {
+      log.event('tls', `accepted client ${this.describePeer(socket)} (chain verified; Envoy checks no SAN): ${verdict.warning}; principal ${JSON.stringify(verdict.principal)}`, spec.name);
+    }
     counters.inc('ssl.handshake', spec.name);
     this.dispatch(socket, verdict.principal, true);
   }

@@ -79,15 +79,19 @@ t.test('client certificate rejections', async (t) => {
     // A pre-SPIFFE certificate (subject only) from the same CA: built by hand, pki would never issue it.
     const legacyCa = makeCa('k8s.cluster.local');
     const legacy = issueLeaf(legacyCa, { commonName: 'legacy, inc' });
+    const laxLines: string[] = [];
     const lax = await startSidecar({
       lds: ldsWith(httpListener(POD_B, 8080, true)), workloadIp: POD_B, loopbackAddress: LOOP_B,
       certs: { ...svid('db', 'database'), rootCertPem: legacyCa.certPem }, clientCertPolicy: 'envoy',
       authzTimeoutMs: 2000, clusters: { 'calico.dikastes': authzSocket, 'in.8080': `127.0.0.1:${app.port}` },
+      logger: (line) => laxLines.push(line),
     });
     t.teardown(() => lax.close());
     const res = await mtlsRequest({ to: { loopbackAddress: LOOP_B, listenPort: lax.listener(8080)!.address.port }, certs: { ...legacy, rootCertPem: ca.certPem }, path: '/' });
     t.equal(res.status, 200);
     t.equal(authz.requests.at(-1)!.request.attributes!.source!.principal, 'CN=legacy\\, inc', 'RFC 2253 subject with escaping');
+    t.match(laxLines.find((l) => l.includes(' tls: ')) ?? '', /accepted client .*not an X\.509-SVID: leaf certificate has no URI SAN.*\[NO_URI_SAN\]; principal "CN=legacy/,
+      'the log says precisely why the certificate is not an SVID');
   });
 });
 

@@ -15,7 +15,7 @@ import type {
  *  projectcalico.org/name labels; '3.29' adds the Tier resource (policy names `<tier>.<name>`). */
 export type Compat = '3.2' | '3.28' | '3.29';
 export const COMPAT_VERSIONS: readonly Compat[] = ['3.2', '3.28', '3.29'];
-export const DEFAULT_COMPAT: Compat = '3.2';
+export const DEFAULT_COMPAT: Compat = '3.28';
 
 /** Resource kinds the loader accepts. */
 export type ResourceKind =

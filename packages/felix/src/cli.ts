@@ -1,5 +1,5 @@
 // alpsim compile / alpsim felix.
-import { COMPAT_VERSIONS, ResourceSet, loadResources, type Compat, type DataplaneState } from '@alpsim/calico';
+import { COMPAT_VERSIONS, DEFAULT_COMPAT, ResourceSet, loadResources, type Compat, type DataplaneState } from '@alpsim/calico';
 import { ToDataplaneType, toProto3Json, type ToDataplane } from '@alpsim/proto';
 import { Command, Option } from 'commander';
 import { joinSequence } from './processor';
@@ -51,7 +51,7 @@ export async function compileWorkload(
 }
 
 const compatOption = () =>
-  new Option('--compat <version>', 'Felix/Calico era to imitate').choices([...COMPAT_VERSIONS]).default('3.2');
+  new Option('--compat <version>', 'Felix/Calico era to imitate').choices([...COMPAT_VERSIONS]).default(DEFAULT_COMPAT);
 
 export function registerFelixCommands(program: Command): void {
   program

@@ -16,7 +16,7 @@ function alpsim(...args: string[]) {
 }
 
 t.test('alpsim compile prints the join sequence as proto3 JSON, one message per line', async (t) => {
-  const r = alpsim('compile', FIXTURE, '--workload', 'shop/backend');
+  const r = alpsim('compile', FIXTURE, '--workload', 'shop/backend', '--compat', '3.2');
   t.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.same(lines.map((m) => Object.keys(m)[0]), [
@@ -35,7 +35,7 @@ t.test('alpsim compile prints the join sequence as proto3 JSON, one message per 
   t.same(lines[4].workloadEndpointUpdate.id, { orchestratorId: 'k8s', workloadId: 'shop/backend', endpointId: 'eth0' });
   t.same(lines[6].namespaceUpdate, { id: { name: 'shop' }, labels: { team: 'retail' } });
 
-  const array = alpsim('compile', FIXTURE, '--workload', 'shop/backend', '--format', 'array');
+  const array = alpsim('compile', FIXTURE, '--workload', 'shop/backend', '--compat', '3.2', '--format', 'array');
   t.equal(array.status, 0);
   t.same(JSON.parse(array.stdout), lines, '--format array carries the same messages');
 

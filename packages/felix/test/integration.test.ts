@@ -153,7 +153,7 @@ status: {podIP: 10.0.0.11}
 t.test('alpsim felix --prefix: the binder layout from the command line', async (t) => {
   const dir = tempDir('felix-bind-');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const felix = start([ALPSIM, 'felix', FIXTURE, '--prefix', dir], t);
+  const felix = start([ALPSIM, 'felix', FIXTURE, '--prefix', dir, '--compat', '3.2'], t);
   await felix.waitFor(/ready: /);
   fs.mkdirSync(path.join(dir, 'creds'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'creds', 'u-42.json'), JSON.stringify({ UID: 'u-42', Workload: 'backend', Namespace: 'shop', ServiceAccount: 'backend' }));

@@ -4,15 +4,15 @@ import { createCertificateAuthority } from '@alpsim/pki';
 import { Pool } from 'undici';
 import { CheckClient } from './check-client';
 import type { FullPathJob } from './full-path-main';
-import { runLoad, type LoadCall } from './load';
-import { measurementOf } from './measurement';
+import { runLoad, type LoadCall, type TrafficOptions } from './load';
+import { measurementOf, mergeMeasurements } from './measurement';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile } from './profile';
 import type { FullPathResult, LoadMeasurement } from './results';
 import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
-import { ManagedProcess, startFeederAndSut, summarizeGc } from './sut';
+import { type GcSummary, ManagedProcess, startFeederAndSut, summarizeGc } from './sut';
 
 const SIDECAR_LOOPBACK = '127.0.1.2';
 const CLIENT_LOOPBACK = '127.0.1.3';
@@ -42,9 +42,8 @@ async function startSidecarProcess(job: FullPathJob, runDir: string, tag: string
   return { proc, port: Number(m[1]) };
 }
 
-/** Closed/open-loop HTTP load over kept-alive mTLS connections from the client's loopback address. */
-async function measureHop(profile: BenchProfile, procs: ManagedProcess[], port: number, certs: FullPathJob['certs'], serverId: string): Promise<LoadMeasurement> {
-  const proc = procs[0];
+/** An HTTPS (mTLS) load client for one sidecar: kept-alive connections from the client's loopback address. */
+function hopClient(profile: BenchProfile, port: number, certs: FullPathJob['certs'], serverId: string): { next: () => LoadCall; close: () => Promise<void> } {
   const pool = new Pool(`https://${SIDECAR_LOOPBACK}:${port}`, {
     connections: profile.fullPath.keepAlive ? profile.traffic.concurrency : undefined,
     pipelining: profile.fullPath.keepAlive ? 1 : 0,
@@ -70,30 +69,39 @@ async function measureHop(profile: BenchProfile, procs: ManagedProcess[], port: 
       return res.statusCode;
     },
   });
-  try {
-    if (profile.traffic.warmupMs > 0) {
-      const warm = await runLoad(next, { ...profile.traffic, durationMs: profile.traffic.warmupMs, requests: undefined, warmupMs: 0 });
-      warm.latency.destroy();
-    }
-    const before = procs.map((p) => p.sample());
-    const raw = await runLoad(next, { ...profile.traffic, warmupMs: 0 });
-    const afterAll = procs.map((p) => p.sample());
-    const after = afterAll[0];
-    await new Promise((r) => setTimeout(r, 250));
-    // CPU of every process on the hop (sidecar, and dikastes when ext_authz is on).
-    const cpuMs = procs.reduce((sum, _p, k) => sum + cpuDeltaMs(before[k], afterAll[k]), 0);
-    const m = measurementOf(raw, cpuMs, after);
-    const pauses = proc.gcPauses();
-    if (pauses.length) m.gc = summarizeGc(pauses, raw.startEpochMs, raw.endEpochMs);
-    return m;
-  } finally {
-    await pool.close();
-  }
+  return { next, close: () => pool.close() };
+}
+
+/** One measured slice of load; CPU of every process on the hop (sidecar, and dikastes when ext_authz is on). */
+async function measureSlice(next: () => LoadCall, procs: ManagedProcess[], traffic: TrafficOptions): Promise<LoadMeasurement> {
+  const before = procs.map((p) => p.sample());
+  const raw = await runLoad(next, { ...traffic, warmupMs: 0 });
+  const after = procs.map((p) => p.sample());
+  const cpuMs = procs.reduce((sum, _p, k) => sum + cpuDeltaMs(before[k], after[k]), 0);
+  const m = measurementOf(raw, cpuMs, after[0], { correctedHistogram: true, window: true });
+  raw.latency.destroy();
+  raw.correctedLatency?.destroy();
+  return m;
+}
+
+/** GC pauses of the sidecar process inside the slices' windows. */
+function sidecarGc(proc: ManagedProcess, m: LoadMeasurement): GcSummary | undefined {
+  const pauses = proc.gcPauses();
+  if (pauses.length === 0) return undefined;
+  const parts = (m.windows ?? []).map(([from, to]) => summarizeGc(pauses, from, to));
+  const byKind: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.byKind)) byKind[k] = (byKind[k] ?? 0) + n;
+  return {
+    count: parts.reduce((s, p) => s + p.count, 0),
+    totalMs: parts.reduce((s, p) => s + p.totalMs, 0),
+    maxMs: Math.max(0, ...parts.map((p) => p.maxMs)),
+    byKind,
+  };
 }
 
 /**
- * Full path: HTTPS (mTLS) client → sidecar (ext_authz → dikastes over its socket) → app, then the
- * same sidecar hop with ext_authz removed, same client, same traffic. The sidecar and app run in a
+ * Full path: HTTPS (mTLS) client → sidecar (ext_authz → dikastes over its socket) → app, against
+ * the same sidecar hop with ext_authz removed, same client, same traffic, in alternating slices. The sidecar and app run in a
  * child process; dikastes in another; the client here.
  */
 export async function measureFullPath(
@@ -107,8 +115,11 @@ export async function measureFullPath(
   const ca = createCertificateAuthority({ trustDomain: 'cluster.local', keyType: 'ec' });
   const server = ca.issueWorkload({ namespace: 'ns-0', serviceAccount: 'bench-server' });
   const client = ca.issueWorkload({ namespace: 'ns-0', serviceAccount: 'client-0' });
-  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand, observeGc: true });
+  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand, observeGc: true, compat: profile.compat });
   const probe = new CheckClient(listenSocket, profile.apiVersion);
+  const sidecars: ManagedProcess[] = [];
+  let withAuthz: LoadMeasurement;
+  let withoutAuthz: LoadMeasurement;
   const baseJob = {
     workloadIp: store.endpointIp,
     workloadPort: WORKLOAD_PORT,
@@ -126,18 +137,38 @@ export async function measureFullPath(
       if (Date.now() > deadline) throw runFailure('system under test not ready after 120 s');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const results: LoadMeasurement[] = [];
-    for (const withAuthz of [true, false]) {
-      const tag = withAuthz ? `sidecar-authz-${index}` : `sidecar-plain-${index}`;
-      log(`[full path] mTLS hop ${withAuthz ? 'with' : 'without'} ext_authz`);
-      const { proc, port } = await startSidecarProcess({ ...baseJob, withAuthz }, runDir, tag);
-      try {
-        results.push(await measureHop(profile, withAuthz ? [proc, sut] : [proc], port, clientCerts, server.spiffeId));
-      } finally {
-        await proc.stop();
+    // Both sidecars run side by side and the load alternates between them in `slices` slices, so a
+    // machine whose load drifts (shared box) affects the hop with and without ext_authz alike.
+    log(`[full path] mTLS hop with and without ext_authz, ${profile.slices} interleaved slice(s) each`);
+    const authz = await startSidecarProcess({ ...baseJob, withAuthz: true }, runDir, `sidecar-authz-${index}`);
+    sidecars.push(authz.proc);
+    const plain = await startSidecarProcess({ ...baseJob, withAuthz: false }, runDir, `sidecar-plain-${index}`);
+    sidecars.push(plain.proc);
+    const authzClient = hopClient(profile, authz.port, clientCerts, server.spiffeId);
+    const plainClient = hopClient(profile, plain.port, clientCerts, server.spiffeId);
+    try {
+      const traffic = profile.traffic;
+      if (traffic.warmupMs > 0) {
+        const warm = { ...traffic, durationMs: traffic.warmupMs, requests: undefined, warmupMs: 0 };
+        for (const c of [authzClient, plainClient]) (await runLoad(c.next, warm)).latency.destroy();
       }
+      const slices = traffic.durationMs !== undefined ? profile.slices : 1;
+      const slice = { ...traffic, durationMs: traffic.durationMs !== undefined ? traffic.durationMs / slices : undefined };
+      const authzParts: LoadMeasurement[] = [];
+      const plainParts: LoadMeasurement[] = [];
+      for (let k = 0; k < slices; k++) {
+        authzParts.push(await measureSlice(authzClient.next, [authz.proc, sut], slice));
+        plainParts.push(await measureSlice(plainClient.next, [plain.proc], slice));
+      }
+      await new Promise((r) => setTimeout(r, 250)); // let the GC observers flush
+      withAuthz = mergeMeasurements(authzParts)!;
+      withoutAuthz = mergeMeasurements(plainParts)!;
+      withAuthz.gc = sidecarGc(authz.proc, withAuthz);
+      withoutAuthz.gc = sidecarGc(plain.proc, withoutAuthz);
+    } finally {
+      await authzClient.close();
+      await plainClient.close();
     }
-    const [withAuthz, withoutAuthz] = results;
     return {
       keepAlive: profile.fullPath.keepAlive,
       withAuthz,
@@ -147,6 +178,7 @@ export async function measureFullPath(
     };
   } finally {
     probe.close();
+    for (const p of sidecars) await p.stop();
     await sut.stop();
     await feeder.close();
   }

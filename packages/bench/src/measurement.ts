@@ -1,3 +1,4 @@
+import { LatencyHistogram } from './histogram';
 import type { LoadResult } from './load';
 import type { ProcessSample } from './process-stats';
 import type { LoadMeasurement } from './results';
@@ -32,4 +33,55 @@ export function measurementOf(raw: LoadResult, cpuMs: number, after: ProcessSamp
     peakRssBytes: after.peakRssBytes,
     ...(extras.window ? { windows: [[raw.startEpochMs, raw.endEpochMs]] as [number, number][] } : {}),
   };
+}
+
+/** One summary of several slices (merged histograms, summed counts and CPU). */
+export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0];
+  const merged = new LatencyHistogram();
+  for (const p of parts) merged.addEncoded(p.histogram);
+  let corrected: LatencyHistogram | undefined;
+  for (const p of parts) {
+    if (!p.correctedHistogram) continue;
+    corrected ??= new LatencyHistogram();
+    corrected.addEncoded(p.correctedHistogram);
+  }
+  const sum = (f: (m: LoadMeasurement) => number) => parts.reduce((s, m) => s + f(m), 0);
+  const completed = sum((m) => m.completed);
+  const durationMs = sum((m) => m.durationMs);
+  const cpuMs = sum((m) => m.cpuMs);
+  const gcParts = parts.map((m) => m.gc).filter((g): g is NonNullable<typeof g> => g !== undefined);
+  const result: LoadMeasurement = {
+    latency: merged.summary(),
+    curve: merged.curve(),
+    histogram: merged.encode(),
+    correctedLatency: corrected?.summary(),
+    correctedCurve: corrected?.curve(),
+    correctedHistogram: corrected?.encode(),
+    windows: parts.flatMap((m) => m.windows ?? []),
+    throughput: completed / (durationMs / 1000),
+    completed,
+    errors: sum((m) => m.errors),
+    unexpected: sum((m) => m.unexpected),
+    unexpectedCodes: {},
+    errorMessages: parts.flatMap((m) => m.errorMessages).slice(0, 5),
+    dropped: sum((m) => m.dropped),
+    durationMs,
+    cpuMs,
+    cpuUsPerCheck: completed > 0 ? (cpuMs * 1000) / completed : 0,
+    rssBytes: Math.max(...parts.map((m) => m.rssBytes)),
+    peakRssBytes: Math.max(...parts.map((m) => m.peakRssBytes)),
+    gc: gcParts.length
+      ? {
+          count: gcParts.reduce((s, g) => s + g.count, 0),
+          totalMs: gcParts.reduce((s, g) => s + g.totalMs, 0),
+          maxMs: Math.max(...gcParts.map((g) => g.maxMs)),
+          byKind: {},
+        }
+      : undefined,
+  };
+  merged.destroy();
+  corrected?.destroy();
+  return result;
 }

@@ -3,12 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckClient, encodeCheckRequest, roundRobin } from './check-client';
+import { ChurnProcess } from './churn-process';
 import { runFailure } from './errors';
 import { PolicySyncFeeder } from './feeder';
-import { LatencyHistogram, summarizeSamples } from './histogram';
+import { LatencyHistogram } from './histogram';
 import type { InProcessJob, InProcessResult } from './inprocess-main';
 import { type LoadCall, type LoadResult, runLoad, type TrafficOptions } from './load';
-import { measurementOf } from './measurement';
+import { measurementOf, mergeMeasurements } from './measurement';
 import { cpuDeltaMs } from './process-stats';
 import type { BenchProfile, StoreSpec } from './profile';
 
@@ -148,56 +149,7 @@ async function gcOverWindows(proc: ManagedProcess, windows: [number, number][]):
   };
 }
 
-/** One summary of several floor slices (merged histograms, summed counts and CPU). */
-export function mergeMeasurements(parts: LoadMeasurement[]): LoadMeasurement | undefined {
-  if (parts.length === 0) return undefined;
-  if (parts.length === 1) return parts[0];
-  const merged = new LatencyHistogram();
-  for (const p of parts) merged.addEncoded(p.histogram);
-  let corrected: LatencyHistogram | undefined;
-  for (const p of parts) {
-    if (!p.correctedHistogram) continue;
-    corrected ??= new LatencyHistogram();
-    corrected.addEncoded(p.correctedHistogram);
-  }
-  const sum = (f: (m: LoadMeasurement) => number) => parts.reduce((s, m) => s + f(m), 0);
-  const completed = sum((m) => m.completed);
-  const durationMs = sum((m) => m.durationMs);
-  const cpuMs = sum((m) => m.cpuMs);
-  const gcParts = parts.map((m) => m.gc).filter((g): g is NonNullable<typeof g> => g !== undefined);
-  const result: LoadMeasurement = {
-    latency: merged.summary(),
-    curve: merged.curve(),
-    histogram: merged.encode(),
-    correctedLatency: corrected?.summary(),
-    correctedCurve: corrected?.curve(),
-    correctedHistogram: corrected?.encode(),
-    windows: parts.flatMap((m) => m.windows ?? []),
-    throughput: completed / (durationMs / 1000),
-    completed,
-    errors: sum((m) => m.errors),
-    unexpected: sum((m) => m.unexpected),
-    unexpectedCodes: {},
-    errorMessages: parts.flatMap((m) => m.errorMessages).slice(0, 5),
-    dropped: sum((m) => m.dropped),
-    durationMs,
-    cpuMs,
-    cpuUsPerCheck: completed > 0 ? (cpuMs * 1000) / completed : 0,
-    rssBytes: Math.max(...parts.map((m) => m.rssBytes)),
-    peakRssBytes: Math.max(...parts.map((m) => m.peakRssBytes)),
-    gc: gcParts.length
-      ? {
-          count: gcParts.reduce((s, g) => s + g.count, 0),
-          totalMs: gcParts.reduce((s, g) => s + g.totalMs, 0),
-          maxMs: Math.max(...gcParts.map((g) => g.maxMs)),
-          byKind: {},
-        }
-      : undefined,
-  };
-  merged.destroy();
-  corrected?.destroy();
-  return result;
-}
+export { mergeMeasurements } from './measurement';
 
 export async function runInProcess(job: InProcessJob): Promise<InProcessResult> {
   const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess-main.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -209,82 +161,6 @@ export async function runInProcess(job: InProcessJob): Promise<InProcessResult> 
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`in-process benchmark failed (status ${code}): ${Buffer.concat(err).toString().trim()}`);
   return JSON.parse(Buffer.concat(out).toString('utf8')) as InProcessResult;
-}
-
-async function runChurn(
-  store: GeneratedStore,
-  feeder: PolicySyncFeeder,
-  probe: CheckClient,
-  churn: NonNullable<BenchProfile['churn']>,
-  stopAfterMs: number,
-): Promise<Omit<ChurnResult, 'failedChecks'>> {
-  const spec = store.churn;
-  if (!spec) throw new Error('store was generated without the churn probe');
-  const probeRequest = encodeCheckRequest(spec.probeRequest);
-  const intervalMs = 1000 / churn.rate;
-  const samples: number[] = [];
-  const probeRtts: number[] = [];
-  let pending: { expected: number; sentAt: number } | undefined;
-  let updatesSent = 0;
-  let unobserved = 0;
-  let probeChecks = 0;
-  let probeErrors = 0;
-  let running = true;
-  const start = performance.now();
-
-  const probeLoop = async () => {
-    while (running) {
-      const t = performance.now();
-      try {
-        const code = await probe.check(probeRequest);
-        probeRtts.push(performance.now() - t);
-        probeChecks++;
-        if (pending && code === pending.expected) {
-          samples.push(performance.now() - pending.sentAt);
-          pending = undefined;
-        }
-      } catch {
-        probeErrors++;
-      }
-      const rest = churn.probeIntervalMs - (performance.now() - t);
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
-    }
-  };
-  const updateLoop = async () => {
-    for (let n = 1; ; n++) {
-      const due = start + n * intervalMs;
-      if (due - start > stopAfterMs) break;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      if (pending) {
-        // Superseded before the probe saw it: keep it in the figures as a lower bound (censored).
-        unobserved++;
-        samples.push(performance.now() - pending.sentAt);
-      }
-      const { message, expectedCode } = spec.update(n);
-      pending = { expected: expectedCode, sentAt: performance.now() };
-      feeder.broadcast(message);
-      updatesSent++;
-    }
-    // Give the last update time to show.
-    const waitUntil = performance.now() + 1000;
-    while (pending && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 5));
-    if (pending) {
-      unobserved++;
-      samples.push(performance.now() - pending.sentAt);
-    }
-    running = false;
-  };
-  await Promise.all([probeLoop(), updateLoop()]);
-  return {
-    rate: churn.rate,
-    updatesSent,
-    observed: samples.length - unobserved,
-    unobserved,
-    propagation: summarizeSamples(samples),
-    probeChecks,
-    probeErrors,
-    probeRoundTrip: summarizeSamples(probeRtts),
-  };
 }
 
 async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, runDir: string, options: RunOptions, floor: FloorSession | undefined): Promise<StoreResult> {
@@ -323,7 +199,16 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
 
   const feederSocket = `felix-${index}.sock`;
   const listenSocket = `dk-${index}.sock`;
-  const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
+  // Under churn the feeder and the propagation probe live in a child process of their own (see
+  // churn-main): this process generates the load, and its GC pauses must not land on the probe's timing.
+  const churnProc = profile.churn
+    ? await ChurnProcess.start(
+        { shape: spec.shape, seed: profile.seed + index, feederSocket: path.join(runDir, feederSocket), sutSocket: path.join(runDir, listenSocket), apiVersion: profile.apiVersion, churn: profile.churn },
+        runDir,
+        path.join(runDir, `churn-${index}.log`),
+      )
+    : undefined;
+  const feeder = churnProc ? undefined : await PolicySyncFeeder.start(path.join(runDir, feederSocket), store.messages);
   const clinicDest = options.clinic ? path.join(options.resultsDir, `clinic-${options.clinic}`) : undefined;
   if (clinicDest) fs.mkdirSync(clinicDest, { recursive: true });
   const argv = sutArgv(options.dikastesCommand, listenSocket, feederSocket, clinicDest ? { tool: options.clinic as ClinicTool, dest: clinicDest } : undefined);
@@ -339,7 +224,6 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     processGroup: clinicDest !== undefined,
   });
   const client = new CheckClient(path.join(runDir, listenSocket), profile.apiVersion);
-  const probe = profile.churn ? new CheckClient(path.join(runDir, listenSocket), profile.apiVersion) : undefined;
   try {
     await waitUntilReady(client, proc, 'system under test');
     result.startupAndSyncMs = performance.now() - spawnedAt;
@@ -359,7 +243,7 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     if (result.verdictMismatches > 0) log(`[${spec.name}] WARNING: ${result.verdictMismatches} verdicts differ from the generated expectation`);
     let churnResult: Omit<ChurnResult, 'failedChecks'> | undefined;
     const loadMs = profile.traffic.durationMs ?? 10_000;
-    const during = profile.churn && probe ? async () => void (churnResult = await runChurn(store, feeder, probe, profile.churn!, loadMs)) : undefined;
+    const during = churnProc ? async () => void (churnResult = await churnProc.run(loadMs)) : undefined;
     log(`[${spec.name}] load: ${describeTraffic(profile.traffic)}${profile.churn ? `, churn ${profile.churn.rate}/s` : ''}`);
     const slices = profile.slices;
     if (floor && !during && slices > 1 && profile.traffic.durationMs !== undefined) {
@@ -388,9 +272,9 @@ async function runStore(profile: BenchProfile, spec: StoreSpec, index: number, r
     }
   } finally {
     client.close();
-    probe?.close();
     await proc.stop(options.clinic ? 'SIGINT' : 'SIGTERM', options.clinic ? 300_000 : 5000);
-    await feeder.close();
+    await feeder?.close();
+    await churnProc?.close();
   }
   if (floor && result.sut && !result.floor) {
     log(`[${spec.name}] floor: no-op grpc-js ext_authz server, same client, same requests, same traffic`);

@@ -8,14 +8,14 @@ import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
 import { startFeederAndSut } from './sut';
 
-/** A quickstart-style scenario with `requests` requests, alternating allowed and denied ones. */
-export function scenarioText(requests: number): string {
+/** A quickstart-style scenario with `requests` requests, alternating allowed and denied ones, in the profile's compat era. */
+export function scenarioText(requests: number, compat = '3.28'): string {
   const lines = [
     'apiVersion: alpsim/v1',
     'kind: Scenario',
     'metadata: {name: bench-scenario-vs-bare}',
     'spec:',
-    '  compat: "3.28"',
+    `  compat: ${JSON.stringify(compat)}`,
     '  resources:',
     '    - apiVersion: projectcalico.org/v3',
     '      kind: GlobalNetworkPolicy',
@@ -58,7 +58,7 @@ export async function measureScenarioVsBare(
 
   log(`[scenario] ${requests}-request scenario in direct mode (concurrency ${concurrency})`);
   const t0 = performance.now();
-  const [scenario] = parseScenarioText(scenarioText(requests), 'bench-scenario-vs-bare.yaml');
+  const [scenario] = parseScenarioText(scenarioText(requests, profile.compat), 'bench-scenario-vs-bare.yaml');
   const resolved = await resolveScenario(scenario);
   const run = await runScenario(resolved, { mode: 'direct', explain: false, concurrency, dikastesCommand: options.dikastesCommand });
   const scenarioMs = performance.now() - t0;
@@ -66,7 +66,7 @@ export async function measureScenarioVsBare(
   const met = run.results.filter((r) => r.met).length;
 
   log(`[scenario] ${requests} bare Check calls, same concurrency`);
-  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand });
+  const { feeder, sut, listenSocket } = await startFeederAndSut(runDir, index, store.messages, { dikastesCommand: options.dikastesCommand, compat: profile.compat });
   const client = new CheckClient(listenSocket, profile.apiVersion);
   try {
     const deadline = Date.now() + 60_000;

@@ -204,13 +204,16 @@ export async function startFeederAndSut(
   runDir: string,
   index: number,
   messages: ToDataplane[],
-  options: { dikastesCommand?: string; observeGc?: boolean },
+  options: { dikastesCommand?: string; observeGc?: boolean; compat?: string },
 ): Promise<{ feeder: PolicySyncFeeder; sut: ManagedProcess; listenSocket: string }> {
   const feederSocket = `felix-${index}.sock`;
   const listenSocket = `dk-${index}.sock`;
   const feeder = await PolicySyncFeeder.start(path.join(runDir, feederSocket), messages);
+  const argv = sutArgv(options.dikastesCommand, listenSocket, feederSocket);
+  // The profile's compat era, as the direct path passes it (our dikastes only; 3.28 is its default).
+  if (!options.dikastesCommand && options.compat !== undefined && options.compat !== '3.28') argv.push('--compat', options.compat);
   const sut = ManagedProcess.start({
-    argv: sutArgv(options.dikastesCommand, listenSocket, feederSocket),
+    argv,
     cwd: runDir,
     logFile: path.join(runDir, `sut-${index}.log`),
     gcFile: options.observeGc ? path.join(runDir, `sut-${index}-gc.json`) : undefined,

@@ -12,6 +12,9 @@ import type { FullModeContext } from './scenario-run';
 import { listenerOutcome, PLAINTEXT_REJECTED, type Delivery, type Transport } from './transport';
 import { startUpstreamApp, type UpstreamApp } from './upstream';
 
+/** Extra attempts at a webhook call that failed in transport before accepting Pilot's fallback. */
+const WEBHOOK_RETRIES = 3;
+
 /** Path of our `pilot-webhook` bin shim (packages/pilot/bin/pilot-webhook.js). */
 export function ownWebhookBin(): string {
   return path.join(path.dirname(require.resolve('@alpsim/pilot/package.json')), 'bin', 'pilot-webhook.js');
@@ -78,7 +81,16 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
 
   const proxyCompat = scenario.compat === '3.2' ? '2018' : 'modern';
   // Pilot 0.7 with --webhookEndpoint: every (uncached) LDS goes through the webhook.
-  const pilot = createPilot(resolved, { webhookEndpoint: `unix://${webhookSocket}`, log: (line) => log(`pilot: ${line}`) });
+  // No discovery cache: the harness asks once per node, and a failed webhook call must be retried, not cached.
+  let lastPilotError = '';
+  const pilot = createPilot(resolved, {
+    webhookEndpoint: `unix://${webhookSocket}`,
+    cache: false,
+    log: (line) => {
+      if (line.startsWith('error:')) lastPilotError = line;
+      log(`pilot: ${line}`);
+    },
+  });
   supervisor.onShutdown(() => pilot.close());
   try {
     for (const w of workloads) {
@@ -87,8 +99,15 @@ export async function createFullTransport(ctx: FullModeContext): Promise<Transpo
       apps.push(app);
       if (!w.sidecar) continue;
       const node = pilot.nodeId(w.namespace, w.name);
-      const discovery = await pilot.fetchListeners(node);
-      if (discovery.source === 'fallback') notes.push(`pilot: the webhook call for ${w.key} failed; Pilot served its own LDS (no ext_authz)`);
+      let discovery = await pilot.fetchListeners(node);
+      // A transport error on a loaded machine is retried; one that persists is what Pilot 0.7 did: serve its own LDS.
+      for (let retry = 0; discovery.source === 'fallback' && retry < WEBHOOK_RETRIES && !webhook.exited(); retry++) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * (retry + 1)));
+        discovery = await pilot.fetchListeners(node);
+      }
+      if (discovery.source === 'fallback') {
+        notes.push(`pilot: the webhook call for ${w.key} failed (${lastPilotError.replace(/^error: /, '')}); Pilot served its own LDS (no ext_authz)`);
+      }
       if (discovery.status !== 200) throw new HarnessError(`Pilot answered ${discovery.status} for ${node}: ${discovery.body.slice(0, 200)}`);
       const lds = discovery.body;
       const clusters: Record<string, string> = { 'calico.dikastes': `unix://${dikastes.get(w.key)!.spec.listenSocket}` };

@@ -12,7 +12,7 @@ import type { FullPathResult, LoadMeasurement } from './results';
 import { runFailure } from './errors';
 import type { RunOptions } from './runner';
 import type { GeneratedStore } from './store-generator';
-import { type GcSummary, ManagedProcess, startFeederAndSut, summarizeGc } from './sut';
+import { type GcSummary, ManagedProcess, startFeederAndSut, summarizeGcWindows } from './sut';
 
 const SIDECAR_LOOPBACK = '127.0.1.2';
 const CLIENT_LOOPBACK = '127.0.1.3';
@@ -87,16 +87,7 @@ async function measureSlice(next: () => LoadCall, procs: ManagedProcess[], traff
 /** GC pauses of the sidecar process inside the slices' windows. */
 function sidecarGc(proc: ManagedProcess, m: LoadMeasurement): GcSummary | undefined {
   const pauses = proc.gcPauses();
-  if (pauses.length === 0) return undefined;
-  const parts = (m.windows ?? []).map(([from, to]) => summarizeGc(pauses, from, to));
-  const byKind: Record<string, number> = {};
-  for (const p of parts) for (const [k, n] of Object.entries(p.byKind)) byKind[k] = (byKind[k] ?? 0) + n;
-  return {
-    count: parts.reduce((s, p) => s + p.count, 0),
-    totalMs: parts.reduce((s, p) => s + p.totalMs, 0),
-    maxMs: Math.max(0, ...parts.map((p) => p.maxMs)),
-    byKind,
-  };
+  return pauses.length === 0 ? undefined : summarizeGcWindows(pauses, m.windows ?? []);
 }
 
 /**

@@ -16,7 +16,7 @@ export type { TrafficOptions, LoadCall, LoadResult } from './load';
 export { CheckClient, CheckCallError, encodeCheckRequest } from './check-client';
 export { startNoopAuthzServer } from './floor-server';
 export { PolicySyncFeeder, encodeToDataplane } from './feeder';
-export { ManagedProcess, sutArgv, ourDikastesBin, summarizeGc, CLINIC_TOOLS } from './sut';
+export { ManagedProcess, sutArgv, ourDikastesBin, summarizeGc, summarizeGcWindows, CLINIC_TOOLS } from './sut';
 export type { ClinicTool, GcSummary } from './sut';
 export { sampleProcessTree } from './process-stats';
 export { loadProfile, parseProfile, parseDurationMs, ProfileError } from './profile';

@@ -22,7 +22,7 @@ const lazy = {
 };
 import type { BenchResult, ChurnResult, LoadMeasurement, StoreResult } from './results';
 import { generateStore, type GeneratedStore } from './store-generator';
-import { type ClinicTool, type GcSummary, ManagedProcess, summarizeGc, sutArgv } from './sut';
+import { type ClinicTool, type GcSummary, ManagedProcess, summarizeGc, summarizeGcWindows, sutArgv } from './sut';
 import { evaluateTargets } from './targets';
 
 export interface RunOptions {
@@ -137,16 +137,7 @@ export class FloorSession {
 async function gcOverWindows(proc: ManagedProcess, windows: [number, number][]): Promise<GcSummary | undefined> {
   await new Promise((r) => setTimeout(r, 250)); // let the GC observer flush
   const pauses = proc.gcPauses();
-  if (pauses.length === 0) return undefined;
-  const parts = windows.map(([from, to]) => summarizeGc(pauses, from, to));
-  const byKind: Record<string, number> = {};
-  for (const p of parts) for (const [k, n] of Object.entries(p.byKind)) byKind[k] = (byKind[k] ?? 0) + n;
-  return {
-    count: parts.reduce((s, p) => s + p.count, 0),
-    totalMs: parts.reduce((s, p) => s + p.totalMs, 0),
-    maxMs: Math.max(0, ...parts.map((p) => p.maxMs)),
-    byKind,
-  };
+  return pauses.length === 0 ? undefined : summarizeGcWindows(pauses, windows);
 }
 
 export { mergeMeasurements } from './measurement';

@@ -142,7 +142,12 @@ export class ManagedProcess {
 }
 
 export function summarizeGc(pauses: GcPause[], fromEpochMs: number, toEpochMs: number): GcSummary {
-  const inWindow = pauses.filter((p) => p.start >= fromEpochMs && p.start <= toEpochMs);
+  return summarizeGcWindows(pauses, [[fromEpochMs, toEpochMs]]);
+}
+
+/** GC pauses that started inside any of the (non-overlapping) measured windows. */
+export function summarizeGcWindows(pauses: GcPause[], windows: [number, number][]): GcSummary {
+  const inWindow = pauses.filter((p) => windows.some(([from, to]) => p.start >= from && p.start <= to));
   const byKind: Record<string, number> = {};
   for (const p of inWindow) byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
   return {
